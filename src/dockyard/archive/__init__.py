@@ -1,0 +1,1 @@
+"""Layer tarballs: apply with whiteouts, diff to a tar, compression detection (isal gzip)."""

@@ -1,0 +1,1 @@
+"""Digest-addressed blob storage with resumable, invisible-until-committed ingest."""

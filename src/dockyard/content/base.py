@@ -1,0 +1,67 @@
+"""The ContentStore contract.
+
+Lifecycle of a blob::
+
+    writer(ref) -> write()* -> commit(size, expected)   blob visible under its digest
+                            -> abort()                   nothing visible, ingest removed
+
+Until ingestion is complete its content is not visible: ``info``/``open`` of the digest
+raise NotFound, and a crash mid-write leaves only an ingest directory that a later writer
+with the same ``ref`` resumes (``offset`` tells where) or ``abort`` removes. ``commit``
+verifies the size and digest when given and raises InvalidParameter on a mismatch,
+discarding the ingest. Committing a digest that already exists is not an error (content is
+immutable; the existing blob is kept). Two writers with the same ref at once: the second
+raises Conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol
+
+from dockyard.oci.digest import Digest
+
+__all__ = ["ContentStore", "Info", "Writer"]
+
+
+@dataclass(frozen=True, slots=True)
+class Info:
+    digest: Digest
+    size: int
+    created: float
+
+
+class Writer(Protocol):
+    @property
+    def offset(self) -> int:
+        """Bytes written so far (including bytes from a resumed ingest)."""
+        ...
+
+    def write(self, data: bytes | memoryview) -> None: ...
+
+    def commit(self, size: int | None = None, expected: Digest | None = None) -> Digest:
+        """Make the blob visible under its digest and return that digest."""
+        ...
+
+    def abort(self) -> None: ...
+
+
+class ContentStore(Protocol):
+    def info(self, digest: Digest) -> Info:
+        """Raise NotFound when no committed blob has this digest."""
+        ...
+
+    def open(self, digest: Digest) -> BinaryIO:
+        """A seekable binary reader (a real file, so ``fileno()`` works for sendfile)."""
+        ...
+
+    def writer(self, ref: str, expected: Digest | None = None) -> Writer:
+        """Start or resume the ingest named ``ref``."""
+        ...
+
+    def delete(self, digest: Digest) -> None:
+        """Remove a blob; NotFound if absent."""
+        ...
+
+    def walk(self) -> Iterator[Info]: ...

@@ -1,0 +1,1 @@
+"""In-process publish/subscribe of engine events (feeds GET /events)."""

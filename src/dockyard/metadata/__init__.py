@@ -1,0 +1,1 @@
+"""The metadata database (sqlite, WAL) and its numbered schema migrations."""

@@ -1,0 +1,1 @@
+"""Pure OCI types: digests, descriptors, media types, image documents, references."""

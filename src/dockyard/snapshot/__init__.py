@@ -1,0 +1,1 @@
+"""Snapshotters: layered filesystems described as mounts, never mounted here."""
