@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import http_parser, web, web_protocol
 
-from dockyard.api.versioning import MAX_VERSION, MIN_VERSION, check_version
+from dockyard.apitypes.versioning import MAX_VERSION, MIN_VERSION, check_version
 from dockyard.errors import DockyardError
 
 __all__ = ["Handler", "add_route", "create_app", "json_response"]

@@ -1,1 +1,1 @@
-"""daemon."""
+"""L3 services of the daemon and its composition root (wiring.py)."""
