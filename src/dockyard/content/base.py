@@ -46,6 +46,10 @@ class Writer(Protocol):
 
     def abort(self) -> None: ...
 
+    def close(self) -> None:
+        """Release the ref without committing; the ingest stays and a later writer resumes it."""
+        ...
+
 
 class ContentStore(Protocol):
     def info(self, digest: Digest) -> Info:
