@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiohttp import web
+from aiohttp import streams, web
 
 __all__ = ["HijackReader", "Hijacked", "hijack"]
 
@@ -32,7 +32,9 @@ class HijackReader:
 class Hijacked:
     """Both directions of a hijacked connection."""
 
-    def __init__(self, response: web.StreamResponse, reader: asyncio.StreamReader) -> None:
+    def __init__(
+        self, response: web.StreamResponse, reader: asyncio.StreamReader | streams.StreamReader
+    ) -> None:
         self.response = response
         self.reader = reader
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import http_parser, web, web_protocol
 
-from dockyard.apitypes.versioning import MAX_VERSION, MIN_VERSION, check_version
+from dockyard.apitypes.versioning import MAX_VERSION, check_version
 from dockyard.errors import DockyardError
 
 __all__ = ["Handler", "add_route", "create_app", "json_response"]
@@ -28,9 +28,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # See the module docstring: the pure-Python parser keeps bytes that follow an Upgrade.
-web_protocol.HttpRequestParser = http_parser.HttpRequestParserPy  # type: ignore[misc]
-
-API_VERSION_KEY = web.AppKey("api_version_default", str)
+web_protocol.HttpRequestParser = http_parser.HttpRequestParserPy  # type: ignore[attr-defined]
 
 
 def add_route(app: web.Application, method: str, path: str, handler: Handler) -> None:
@@ -99,7 +97,6 @@ def create_app(*setups: RouteSetup, client_max_size: int = 1 << 40) -> web.Appli
     app = web.Application(
         middlewares=[headers_middleware, error_middleware], client_max_size=client_max_size
     )
-    app["min_version"] = MIN_VERSION
     for setup in setups:
         setup(app)
     return app

@@ -22,8 +22,7 @@ def check_version(requested: str) -> None:
     wanted = version_tuple(requested)
     if wanted > version_tuple(MAX_VERSION):
         raise InvalidParameter(
-            f"client version {requested} is too new. Maximum supported API version is "
-            f"{MAX_VERSION}"
+            f"client version {requested} is too new. Maximum supported API version is {MAX_VERSION}"
         )
     if wanted < version_tuple(MIN_VERSION):
         raise InvalidParameter(

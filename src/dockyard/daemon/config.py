@@ -88,18 +88,25 @@ def _pools(value: list[Any]) -> tuple[AddressPool, ...]:
     return tuple(pools)
 
 
+def _type_ok(value: Any, types: tuple[type, ...]) -> bool:
+    """JSON types as daemon.json means them: a bool is not an int here."""
+    if isinstance(value, bool) and bool not in types:
+        return False
+    return isinstance(value, types)
+
+
 def parse_mapping(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Turn daemon.json keys into DaemonConfig field values, validating each."""
     unknown = sorted(k for k in doc if k not in _KEYS)
     if unknown:
         raise InvalidParameter(
-            "the following directives don't match any configuration option: "
-            + ", ".join(unknown)
+            "the following directives don't match any configuration option: " + ", ".join(unknown)
         )
     values: dict[str, Any] = {}
-    for key, raw in doc.items():
+    for key, raw_value in doc.items():
+        raw: Any = raw_value
         name, types = _KEYS[key]
-        if not isinstance(raw, types) or (bool not in types and isinstance(raw, bool)):
+        if not _type_ok(raw, types):
             kind = " or ".join(t.__name__ for t in types)
             raise InvalidParameter(f"invalid value for {key!r}: expected {kind}, got {raw!r}")
         if name in ("hosts", "insecure_registries", "registry_mirrors"):

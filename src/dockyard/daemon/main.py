@@ -30,8 +30,14 @@ DEFAULT_CONFIG_FILE = "/etc/dockyard/daemon.json"
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dockyardd", description="The Dockyard container engine")
-    p.add_argument("-H", "--host", action="append", dest="hosts", metavar="HOST",
-                   help="socket to listen on: unix:///path or tcp://ADDR:PORT (repeatable)")
+    p.add_argument(
+        "-H",
+        "--host",
+        action="append",
+        dest="hosts",
+        metavar="HOST",
+        help="socket to listen on: unix:///path or tcp://ADDR:PORT (repeatable)",
+    )
     p.add_argument("--data-root", help="root of persistent state (default /var/lib/dockyard)")
     p.add_argument("--exec-root", help="root of runtime state (default /run/dockyard)")
     p.add_argument("--config-file", help=f"daemon.json (default {DEFAULT_CONFIG_FILE})")
@@ -49,8 +55,16 @@ def _parser() -> argparse.ArgumentParser:
 def load_config(argv: list[str]) -> DaemonConfig:
     args = _parser().parse_args(argv)
     flags: dict[str, Any] = {}
-    for name in ("data_root", "exec_root", "pidfile", "debug", "log_level", "live_restore",
-                 "default_runtime", "bip"):
+    for name in (
+        "data_root",
+        "exec_root",
+        "pidfile",
+        "debug",
+        "log_level",
+        "live_restore",
+        "default_runtime",
+        "bip",
+    ):
         value = getattr(args, name)
         if value is not None:
             flags[name] = value
@@ -106,11 +120,11 @@ async def serve(engine: Engine, stop: asyncio.Event) -> None:
     try:
         for host in engine.config.hosts:
             if host.startswith("unix://"):
-                path = host[len("unix://"):]
+                path = host[len("unix://") :]
                 site: web.BaseSite = web.SockSite(runner, _unix_socket(path))
                 unix_paths.append(path)
             elif host.startswith("tcp://"):
-                addr, _, port = host[len("tcp://"):].rpartition(":")
+                addr, _, port = host[len("tcp://") :].rpartition(":")
                 site = web.TCPSite(runner, addr or "127.0.0.1", int(port or "2375"))
             else:
                 raise InvalidParameter(f"invalid host {host!r}: use unix:// or tcp://")
@@ -130,8 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     except DockyardError as err:
         print(f"dockyardd: {err}", file=sys.stderr)
         return 1
-    level = logging.DEBUG if config.debug else getattr(
-        logging, config.log_level.upper().replace("WARN", "WARNING").replace("FATAL", "CRITICAL")
+    level = (
+        logging.DEBUG
+        if config.debug
+        else getattr(
+            logging,
+            config.log_level.upper().replace("WARN", "WARNING").replace("FATAL", "CRITICAL"),
+        )
     )
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

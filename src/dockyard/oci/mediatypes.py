@@ -17,9 +17,7 @@ DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 INDEXES = frozenset({OCI_INDEX, DOCKER_MANIFEST_LIST})
 MANIFESTS = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
-LAYERS = frozenset(
-    {OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD, DOCKER_LAYER, DOCKER_LAYER_GZIP}
-)
+LAYERS = frozenset({OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD, DOCKER_LAYER, DOCKER_LAYER_GZIP})
 
 # Annotation that names an image in an OCI layout's index.json.
 ANNOTATION_REF_NAME = "org.opencontainers.image.ref.name"

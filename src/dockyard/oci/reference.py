@@ -27,9 +27,7 @@ NAME_MAX = 255
 
 _PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_DOMAIN = (
-    rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
-)
+_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
 _TAG = r"[\w][\w.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 _REFERENCE = re.compile(
@@ -83,8 +81,10 @@ class Reference:
 
 def _split_domain(name: str) -> tuple[str, str]:
     first, sep, rest = name.partition("/")
-    if not sep or ("." not in first and ":" not in first and first != "localhost") or (
-        first.lower() != first and "." not in first and ":" not in first
+    if (
+        not sep
+        or ("." not in first and ":" not in first and first != "localhost")
+        or (first.lower() != first and "." not in first and ":" not in first)
     ):
         domain, path = DEFAULT_DOMAIN, name
     else:
@@ -118,8 +118,9 @@ def parse(text: str) -> Reference:
         raise InvalidParameter("invalid reference format")
     name = match.group("name")
     if len(name) > NAME_MAX:
-        raise InvalidParameter("invalid reference format: repository name must not be more "
-                               f"than {NAME_MAX} characters")
+        raise InvalidParameter(
+            f"invalid reference format: repository name must not be more than {NAME_MAX} characters"
+        )
     digest = match.group("digest") or ""
     if digest and not _DIGEST_CHECK.match(digest):
         raise InvalidParameter(f"invalid reference format: unsupported digest {digest!r}")

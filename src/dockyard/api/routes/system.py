@@ -21,8 +21,7 @@ from dockyard.util.timefmt import parse_rfc3339
 __all__ = ["SystemBackend", "setup"]
 
 EVENT_FILTERS = (
-    "config container daemon event image label network node plugin scope secret service "
-    "type volume"
+    "config container daemon event image label network node plugin scope secret service type volume"
 ).split()
 
 
@@ -105,8 +104,10 @@ def setup(backend: SystemBackend) -> Callable[[web.Application], None]:
             if since_t is not None:
                 for event in history:
                     t = event.time_nano / 1e9
-                    if t >= since_t and (until_t is None or t <= until_t) and matches(
-                        event, filters
+                    if (
+                        t >= since_t
+                        and (until_t is None or t <= until_t)
+                        and matches(event, filters)
                     ):
                         await send(event)
             if until_t is not None and until_t <= now:
