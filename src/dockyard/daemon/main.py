@@ -109,7 +109,7 @@ def _unix_socket(path: str) -> socket.socket:
             probe.close()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.bind(path)
-    os.chmod(path, 0o660)
+    Path(path).chmod(0o660)
     return sock
 
 

@@ -192,7 +192,7 @@ class SystemService:
             mem_total=_mem_total(),
             docker_root_dir=self._config.data_root,
             debug=self._config.debug,
-            nfd=len(os.listdir("/proc/self/fd")),
+            nfd=sum(1 for _ in Path("/proc/self/fd").iterdir()),
             nthreads=threading.active_count(),
             event_listeners=self._event_listeners(),
             system_time=time.time(),

@@ -39,7 +39,8 @@ _SURNAMES = (
     "pascal pasteur payne perlman pike poincare poitras proskuriakova ptolemy raman ramanujan "
     "rhodes ride ritchie robinson roentgen rosalind rubin saha sammet sanderson satoshi "
     "shamir shannon shaw shirley shockley shtern sinoussi snyder solomon spence stonebraker "
-    "sutherland swanson swartz swirles taussig tesla tharp thompson torvalds tu turing varahamihira "
+    "sutherland swanson swartz swirles taussig tesla tharp thompson torvalds tu turing "
+    "varahamihira "
     "vaughan villani visvesvaraya volhard wescoff wilbur wiles williams williamson wilson "
     "wing wozniak wright wu yalow yonath zhukovsky"
 ).split()
