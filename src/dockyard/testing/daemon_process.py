@@ -87,7 +87,9 @@ class Daemon:
             return False
 
 
-def start_daemon(base: Path, extra_args: list[str] | None = None) -> Daemon:
+def start_daemon(
+    base: Path, extra_args: list[str] | None = None, *, debug: bool = True
+) -> Daemon:
     base.mkdir(parents=True, exist_ok=True)
     sock = base / "dockyard.sock"
     log = base / "dockyardd.log"
@@ -105,7 +107,7 @@ def start_daemon(base: Path, extra_args: list[str] | None = None) -> Daemon:
         str(base / "dockyardd.pid"),
         "--config-file",
         str(base / "daemon.json"),
-        "--debug",
+        *(["--debug"] if debug else []),
         *(extra_args or []),
     ]
     config = base / "daemon.json"
