@@ -1,0 +1,1 @@
+"""One module per verb: ``command(path) -> Command`` and ``run(ctx, opts, args) -> int``."""

@@ -1,0 +1,33 @@
+"""The real transport: :mod:`dockyard.client.wire` to a unix or tcp socket."""
+
+from __future__ import annotations
+
+from dockyard.client.errors import DaemonUnreachable
+from dockyard.client.hosts import parse_host
+from dockyard.client.wire import ConnectError, Connection
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dockyard.client.types import Body
+    from dockyard.client.wire import Response
+
+__all__ = ["SocketTransport"]
+
+
+class SocketTransport:
+    """One keep-alive connection to the daemon at ``host`` (a ``unix://``/``tcp://`` URL)."""
+
+    def __init__(self, host: str, timeout: float | None = None) -> None:
+        self.host = host
+        self._conn = Connection(parse_host(host), timeout)
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str], body: Body = None
+    ) -> Response:
+        try:
+            return self._conn.request(method, path, headers, body)
+        except ConnectError as err:
+            raise DaemonUnreachable(self.host) from err
+
+    def close(self) -> None:
+        self._conn.close()
