@@ -12,8 +12,9 @@ remount, because the kernel ignores ``MS_RDONLY`` on the first bind call.
 
 The data string of one mount is limited to a page. An overlay with many long lowerdirs
 goes over it; then the new mount API (``fsopen``/``fsconfig``/``fsmount``) is used and
-each lower is added with its own ``lowerdir+`` (Linux 6.8+), so the limit disappears
-without the chdir-in-a-child trick containerd needs.
+each lower is added with its own ``lowerdir+`` (Linux 6.8+; as an O_PATH fd on 6.13+,
+since fsconfig strings stop at 256 bytes), so the limit disappears without the
+chdir-in-a-child trick containerd needs. Older kernels get a DockyardError naming it.
 """
 
 from __future__ import annotations
@@ -107,11 +108,14 @@ _PROPAGATION: dict[str, int] = {
 
 # new mount API (linux/mount.h)
 _FSOPEN_CLOEXEC = 0x1
+_FSCONFIG_SET_FLAG = 0
 _FSCONFIG_SET_STRING = 1
+_FSCONFIG_SET_FD = 5
 _FSCONFIG_CMD_CREATE = 6
 _FSMOUNT_CLOEXEC = 0x1
 _MOVE_MOUNT_F_EMPTY_PATH = 0x4
 _AT_FDCWD = -100
+_PATH_KEYS = frozenset({"lowerdir+", "upperdir", "workdir", "datadir+"})
 
 _libc: ctypes.CDLL | None = None
 
@@ -229,9 +233,21 @@ def _mount_overlay_fsconfig(m: Mount, target: str, flags: int) -> None:
 
 
 def _fsconfig(lib: ctypes.CDLL, fs: int, key: str, value: str | None, what: str) -> None:
-    cmd = _FSCONFIG_SET_STRING if value is not None else 0  # 0 = FSCONFIG_SET_FLAG
-    ret = lib.fsconfig(fs, cmd, key.encode(), value.encode() if value is not None else None, 0)
-    _check(ret, f"{what}: {key}")
+    if value is None:
+        _check(lib.fsconfig(fs, _FSCONFIG_SET_FLAG, key.encode(), None, 0), f"{what}: {key}")
+        return
+    if key in _PATH_KEYS:
+        # fsconfig strings are capped at 256 bytes; an O_PATH fd has no length (Linux 6.13+)
+        fd = os.open(value, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            if lib.fsconfig(fs, _FSCONFIG_SET_FD, key.encode(), None, fd) == 0:
+                return
+            if ctypes.get_errno() != errno.EINVAL or len(value) >= 256:
+                _check(-1, f"{what}: {key}={value}")
+        finally:
+            os.close(fd)
+    ret = lib.fsconfig(fs, _FSCONFIG_SET_STRING, key.encode(), value.encode(), 0)
+    _check(ret, f"{what}: {key}={value}")
 
 
 def _umount(target: str, flags: int) -> int:
