@@ -1,0 +1,226 @@
+"""``docker save``: write images as the Docker 25+ docker-archive, an OCI layout too.
+
+What is written (every member with mtime 0 and mode 0644/0755, so equal input gives equal
+bytes)::
+
+    blobs/                      directory entries first
+    blobs/sha256/<hex>          configs, layers (as stored: gzip or plain) and manifests,
+                                each once however many images share it
+    index.json                  OCI index: one descriptor per image name, annotated with
+                                io.containerd.image.name=<full name> and
+                                org.opencontainers.image.ref.name=<tag>; one bare
+                                descriptor for an untagged image
+    manifest.json               [{"Config", "RepoTags" (familiar, null if untagged), "Layers"}]
+    oci-layout                  {"imageLayoutVersion": "1.0.0"}
+    repositories                legacy {familiar repo: {tag: top layer id}}, when tagged
+
+Docker 20.10 ``docker load`` reads only manifest.json (it decompresses layers itself), Docker
+25+ and containerd read index.json, and :func:`~dockyard.image.archive_read.read_archive`
+reads either. Blob bytes go with ``os.sendfile`` from the store's file to ``out`` when both
+are real files or sockets, else through a 1 MiB buffer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import tarfile
+from collections.abc import Sequence
+from typing import Any, BinaryIO
+
+from dockyard.content.base import ContentStore
+from dockyard.errors import DockyardError
+from dockyard.image.archive_types import ArchiveImage
+from dockyard.oci import mediatypes
+from dockyard.oci.descriptor import Descriptor
+from dockyard.oci.digest import Digest, hex_of
+from dockyard.oci.image import Index
+from dockyard.oci.reference import Reference, parse
+
+__all__ = ["write_archive"]
+
+_BLOCK = 512
+_COPY_CHUNK = 1 << 20
+_SENDFILE_CHUNK = 1 << 30
+_OCI_LAYOUT = b'{"imageLayoutVersion":"1.0.0"}'
+
+
+def write_archive(images: Sequence[ArchiveImage], content: ContentStore, out: BinaryIO) -> None:
+    """Write ``images`` (whose blobs are all committed in ``content``) as one tar to ``out``."""
+    tar = _TarWriter(out)
+    tar.directory("blobs/")
+    tar.directory("blobs/sha256/")
+    sizes: dict[Digest, int] = {}
+    for image in images:
+        layers = [layer.digest for layer in image.manifest.layers]
+        for digest in (image.config_digest, *layers, image.manifest_digest):
+            if digest not in sizes:
+                sizes[digest] = tar.blob(digest, content)
+    refs = [[parse(name) for name in image.names] for image in images]
+    tar.file("index.json", _index(images, refs, sizes))
+    tar.file("manifest.json", _docker_manifest(images, refs))
+    tar.file("oci-layout", _OCI_LAYOUT)
+    repositories = _repositories(images, refs)
+    if repositories:
+        tar.file("repositories", _dumps(repositories))
+    tar.close()
+
+
+def _dumps(doc: Any) -> bytes:
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def _blob_path(digest: str) -> str:
+    return f"blobs/sha256/{hex_of(digest)}"
+
+
+def _tagged(ref: Reference) -> bool:
+    return bool(ref.tag) and not ref.digest
+
+
+def _index(
+    images: Sequence[ArchiveImage], refs: list[list[Reference]], sizes: dict[Digest, int]
+) -> bytes:
+    descriptors = []
+    for image, names in zip(images, refs, strict=True):
+        annotations: list[dict[str, str]] = []
+        for ref in names:
+            note = {mediatypes.ANNOTATION_IMAGE_NAME: str(ref)}
+            if _tagged(ref):
+                note[mediatypes.ANNOTATION_REF_NAME] = ref.tag
+            annotations.append(note)
+        for note in annotations or [{}]:
+            descriptors.append(
+                Descriptor(
+                    media_type=image.manifest.media_type,
+                    digest=image.manifest_digest,
+                    size=sizes[image.manifest_digest],
+                    annotations=note,
+                )
+            )
+    return Index(manifests=tuple(descriptors)).to_bytes()
+
+
+def _docker_manifest(images: Sequence[ArchiveImage], refs: list[list[Reference]]) -> bytes:
+    entries = []
+    for image, names in zip(images, refs, strict=True):
+        tags = list(dict.fromkeys(ref.familiar() for ref in names if _tagged(ref)))
+        entries.append(
+            {
+                "Config": _blob_path(image.config_digest),
+                "RepoTags": tags or None,
+                "Layers": [_blob_path(layer.digest) for layer in image.manifest.layers],
+            }
+        )
+    return _dumps(entries)
+
+
+def _repositories(
+    images: Sequence[ArchiveImage], refs: list[list[Reference]]
+) -> dict[str, dict[str, str]]:
+    """Docker's legacy file; the top layer is named by the hex of its diff id (what Docker
+    25+ calls the layer, since it saves layers uncompressed under that digest)."""
+    out: dict[str, dict[str, str]] = {}
+    for image, names in zip(images, refs, strict=True):
+        if not image.diff_ids:
+            continue
+        for ref in names:
+            if _tagged(ref):
+                out.setdefault(ref.familiar_name, {})[ref.tag] = hex_of(image.diff_ids[-1])
+    return out
+
+
+def _fileno(stream: Any) -> int | None:
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return None
+    return fd if isinstance(fd, int) and fd >= 0 else None
+
+
+class _TarWriter:
+    """Writes tar headers itself and blob bodies by sendfile or buffered copy."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._out_fd = _fileno(out)
+        self._buf = bytearray(_COPY_CHUNK)
+
+    def directory(self, name: str) -> None:
+        self._out.write(_header(name, 0, tarfile.DIRTYPE, 0o755))
+
+    def file(self, name: str, data: bytes) -> None:
+        self._out.write(_header(name, len(data), tarfile.REGTYPE, 0o644))
+        self._out.write(data)
+        self._pad(len(data))
+
+    def blob(self, digest: Digest, content: ContentStore) -> int:
+        """Copy one committed blob into the archive; returns its size."""
+        size = content.info(digest).size
+        self._out.write(_header(_blob_path(digest), size, tarfile.REGTYPE, 0o644))
+        with content.open(digest) as src:
+            src_fd = _fileno(src)
+            done = 0
+            if src_fd is not None and self._out_fd is not None:
+                self._out.flush()
+                done = self._sendfile(src_fd, size)
+            if done < size:
+                src.seek(done)
+                done += self._copy(src, size - done)
+        if done != size:
+            raise DockyardError(f"content {digest} is shorter than its recorded size {size}")
+        self._pad(size)
+        return size
+
+    def close(self) -> None:
+        self._out.write(bytes(2 * _BLOCK))
+        self._out.flush()
+
+    def _pad(self, size: int) -> None:
+        if size % _BLOCK:
+            self._out.write(bytes(_BLOCK - size % _BLOCK))
+
+    def _sendfile(self, src_fd: int, size: int) -> int:
+        """Bytes sent; fewer than ``size`` when sendfile cannot serve this pair of files."""
+        assert self._out_fd is not None
+        done = 0
+        while done < size:
+            try:
+                sent = os.sendfile(self._out_fd, src_fd, done, min(size - done, _SENDFILE_CHUNK))
+            except BlockingIOError:
+                select.select([], [self._out_fd], [])
+                continue
+            except OSError:
+                break  # EINVAL/ENOSYS: not for this fd pair; the buffered copy goes on
+            if sent == 0:
+                break
+            done += sent
+        return done
+
+    def _copy(self, src: BinaryIO, size: int) -> int:
+        view = memoryview(self._buf)
+        done = 0
+        readinto = getattr(src, "readinto", None)
+        while done < size:
+            want = min(size - done, _COPY_CHUNK)
+            if readinto is not None:
+                n = int(readinto(view[:want]) or 0)
+                chunk: bytes | memoryview = view[:n]
+            else:
+                chunk = src.read(want)
+                n = len(chunk)
+            if n == 0:
+                break
+            self._out.write(chunk)
+            done += n
+        return done
+
+
+def _header(name: str, size: int, typ: bytes, mode: int) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.type = typ
+    info.mode = mode
+    info.mtime = 0
+    return info.tobuf(tarfile.PAX_FORMAT, encoding="utf-8", errors="surrogateescape")
