@@ -496,3 +496,20 @@ def test_commit_failure_removes_blobs_committed_by_this_load() -> None:
     with pytest.raises(OSError, match="disk full"):
         read_archive(io.BytesIO(archive(docker_members([layer()], ["a:1"]))), failing)  # type: ignore[arg-type]
     assert state(inner) == ([], [])
+
+
+def test_layer_with_long_pax_name_escaping_is_rejected(store: Store) -> None:
+    bad = layer(entry("a/" * 60 + "../" * 70 + "x", b"pwned"))  # > 100 chars: a PAX path
+    assert_rejected(store, archive(docker_members([bad], ["a:1"])), "escapes")
+
+
+def test_layer_in_gnu_format_with_long_names_loads(store: Store) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        info, data = entry("d/" * 80 + "file", b"long")
+        tar.addfile(info, io.BytesIO(data))
+        link, _ = entry("l" * 120, typ=tarfile.SYMTYPE, link="t/" * 70)
+        tar.addfile(link)
+    ok = buf.getvalue()
+    [image] = load(store, archive(docker_members([ok], ["a:1"])))
+    assert image.diff_ids == (sha(ok),)

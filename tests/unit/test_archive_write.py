@@ -181,3 +181,20 @@ def test_sendfile_to_a_real_file_writes_the_same_bytes_as_buffered_copy(tmp_path
         out.write(b"")  # buffered data before the first sendfile must land first
         write_archive([image], store, out)
     assert (tmp_path / "out.tar").read_bytes() == save(store, [image])
+
+
+def test_index_json_alone_describes_the_same_images(store: Store) -> None:
+    images = [
+        put_image(store, [BASE, TOP], ("docker.io/library/app:1", "example.com/x:2")),
+        put_image(store, [TOP], ()),
+    ]
+    files = members(save(store, images))
+    oci_only = io.BytesIO()
+    with tarfile.open(fileobj=oci_only, mode="w") as tar:
+        for name, data in files.items():
+            if name.startswith("blobs/sha256/") or name in ("index.json", "oci-layout"):
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    oci_only.seek(0)
+    assert read_archive(oci_only, MemoryContentStore()) == images
