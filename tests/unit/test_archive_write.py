@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from dockyard.content.local import LocalContentStore
+from dockyard.errors import NotFound
 from dockyard.image.archive_read import read_archive
 from dockyard.image.archive_types import ArchiveImage
 from dockyard.image.archive_write import write_archive
@@ -198,3 +199,12 @@ def test_index_json_alone_describes_the_same_images(store: Store) -> None:
                 tar.addfile(info, io.BytesIO(data))
     oci_only.seek(0)
     assert read_archive(oci_only, MemoryContentStore()) == images
+
+
+def test_missing_blob_fails_before_anything_is_written(store: Store) -> None:
+    image = put_image(store, [BASE], ("docker.io/library/app:1",))
+    store.delete(image.manifest.layers[0].digest)
+    out = io.BytesIO()
+    with pytest.raises(NotFound):
+        write_archive([image], store, out)
+    assert out.getvalue() == b""

@@ -47,17 +47,23 @@ _OCI_LAYOUT = b'{"imageLayoutVersion":"1.0.0"}'
 
 
 def write_archive(images: Sequence[ArchiveImage], content: ContentStore, out: BinaryIO) -> None:
-    """Write ``images`` (whose blobs are all committed in ``content``) as one tar to ``out``."""
-    tar = _TarWriter(out)
-    tar.directory("blobs/")
-    tar.directory("blobs/sha256/")
+    """Write ``images`` (whose blobs are all committed in ``content``) as one tar to ``out``.
+
+    Names and blobs are checked before the first byte is written (InvalidParameter for a bad
+    name, NotFound for a missing blob), so a caller can still answer with an error.
+    """
+    refs = [[parse(name) for name in image.names] for image in images]
     sizes: dict[Digest, int] = {}
     for image in images:
         layers = [layer.digest for layer in image.manifest.layers]
         for digest in (image.config_digest, *layers, image.manifest_digest):
             if digest not in sizes:
-                sizes[digest] = tar.blob(digest, content)
-    refs = [[parse(name) for name in image.names] for image in images]
+                sizes[digest] = content.info(digest).size
+    tar = _TarWriter(out)
+    tar.directory("blobs/")
+    tar.directory("blobs/sha256/")
+    for digest, size in sizes.items():
+        tar.blob(digest, size, content)
     tar.file("index.json", _index(images, refs, sizes))
     tar.file("manifest.json", _docker_manifest(images, refs))
     tar.file("oci-layout", _OCI_LAYOUT)
@@ -155,9 +161,8 @@ class _TarWriter:
         self._out.write(data)
         self._pad(len(data))
 
-    def blob(self, digest: Digest, content: ContentStore) -> int:
-        """Copy one committed blob into the archive; returns its size."""
-        size = content.info(digest).size
+    def blob(self, digest: Digest, size: int, content: ContentStore) -> None:
+        """Copy one committed blob of ``size`` bytes into the archive."""
         self._out.write(_header(_blob_path(digest), size, tarfile.REGTYPE, 0o644))
         with content.open(digest) as src:
             src_fd = _fileno(src)
@@ -171,7 +176,6 @@ class _TarWriter:
         if done != size:
             raise DockyardError(f"content {digest} is shorter than its recorded size {size}")
         self._pad(size)
-        return size
 
     def close(self) -> None:
         self._out.write(bytes(2 * _BLOCK))
