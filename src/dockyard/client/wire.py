@@ -146,6 +146,7 @@ class Connection:
 
     def _connect(self) -> _socket.socket:
         address = self._address
+        sock = None
         try:
             if isinstance(address, str):
                 sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
@@ -158,6 +159,8 @@ class Connection:
                 sock.settimeout(self._timeout)
                 sock.connect(sockaddr)
         except OSError as err:
+            if sock is not None:
+                sock.close()
             raise ConnectError(str(err)) from err
         return sock
 
