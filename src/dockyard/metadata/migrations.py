@@ -49,4 +49,16 @@ _V1_IMAGES = [
     "CREATE INDEX image_blobs_digest ON image_blobs(digest)",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1_IMAGES]
+_V2_IMAGE_STATE = [
+    # Per-image state kept beside ``images`` (so its column list stays as shipped):
+    # top_chain is the chain id of the image's top layer — the layers an image keeps alive
+    # are that ``layers`` row and its parents, so garbage collection never reads configs;
+    # last_tag_time is when a tag last moved onto the image (Docker's LastTagTime), 0 never.
+    """CREATE TABLE image_state (
+        image_id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+        top_chain TEXT NOT NULL DEFAULT '',
+        last_tag_time REAL NOT NULL DEFAULT 0
+    )""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1_IMAGES, _V2_IMAGE_STATE]
