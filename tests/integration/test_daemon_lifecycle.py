@@ -118,3 +118,21 @@ def test_tcp_listener_serves_the_api_when_asked(tmp_path: Path) -> None:
         conn.close()
     finally:
         stop_daemon(d)
+
+
+def test_sigterm_stops_promptly_after_an_events_client_left(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    d = start_daemon(tmp_path)
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(str(d.socket))
+            s.sendall(b"GET /v1.45/events HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert s.recv(100).startswith(b"HTTP/1.1 200")
+        started = time.monotonic()
+        stop_daemon(d, signal.SIGTERM)
+        assert d.process.returncode == 0
+        assert time.monotonic() - started < 10
+    finally:
+        stop_daemon(d, signal.SIGKILL)

@@ -114,7 +114,15 @@ def _unix_socket(path: str) -> socket.socket:
 
 
 async def serve(engine: Engine, stop: asyncio.Event) -> None:
-    runner = web.AppRunner(engine.app, handle_signals=False, access_log=None)
+    # handler_cancellation: a client that goes away (an `events` or `logs -f` stream) ends
+    # its handler instead of leaving it parked forever, which would also stall shutdown.
+    runner = web.AppRunner(
+        engine.app,
+        handle_signals=False,
+        access_log=None,
+        shutdown_timeout=5.0,
+        handler_cancellation=True,
+    )
     await runner.setup()
     unix_paths: list[str] = []
     try:
