@@ -18,6 +18,7 @@ import pytest
 
 from dockyard.errors import InvalidParameter
 from dockyard.oci.image import ContainerConfig
+from dockyard.runtime.capabilities import ALL_CAPABILITIES, DEFAULT_CAPABILITIES, from_mask
 from dockyard.runtime.spec import (
     DeviceMapping,
     ExtraMount,
@@ -185,6 +186,24 @@ def test_cap_add_all_minus_drops() -> None:
 
 def test_unknown_capability_is_invalid() -> None:
     assert invalid(HostOptions(cap_add=("foo",))) == 'unknown capability: "CAP_FOO"'
+
+
+def test_privileged_gets_only_what_the_host_can_grant() -> None:
+    host = HostOptions(privileged=True, host_capabilities=("CAP_CHOWN", "CAP_SYS_ADMIN"))
+    caps = spec_json(host)["process"]["capabilities"]
+    assert caps["bounding"] == ["CAP_CHOWN", "CAP_SYS_ADMIN"]
+
+
+def test_cap_add_outside_host_bounding_set_is_invalid() -> None:
+    host = HostOptions(cap_add=("SYS_RESOURCE",), host_capabilities=("CAP_CHOWN",))
+    assert invalid(host) == (
+        "capability not supported by your kernel or not available in the current "
+        'environment: "CAP_SYS_RESOURCE"'
+    )
+
+
+def test_capability_mask_decodes_to_names() -> None:
+    assert from_mask(0xA80425FB) == tuple(sorted(DEFAULT_CAPABILITIES, key=ALL_CAPABILITIES.index))
 
 
 def test_seccomp_unconfined_has_no_filter() -> None:

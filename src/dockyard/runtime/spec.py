@@ -332,7 +332,9 @@ def build_spec(inp: SpecInput) -> oci.Spec:
     validate_host_options(host)
     security = _parse_security(host.security_opt)
     config = merge_config(inp.image, inp.config)
-    caps = capabilities.tweak(host.cap_add, host.cap_drop, host.privileged)
+    caps = capabilities.tweak(
+        host.cap_add, host.cap_drop, host.privileged, available=host.host_capabilities
+    )
     if security.seccomp == "unconfined" or (host.privileged and not security.seccomp):
         profile = None
     elif security.seccomp:

@@ -81,6 +81,8 @@ class HostOptions:
     ""/"private"/"shareable", "none" (no /dev/shm), "host" or "container:<ns path>";
     ``pid_mode`` ""/"private", "host" or "container:<ns path>"; ``uts_mode`` and
     ``cgroupns_mode`` ""/"private" or "host". ``init`` is the host path of the init binary.
+    ``host_capabilities`` is what the host can grant (its bounding set, see
+    ``capabilities.from_mask``); empty means every capability the spec knows.
     """
 
     privileged: bool = False
@@ -113,6 +115,7 @@ class HostOptions:
     pid_mode: str = ""
     uts_mode: str = ""
     cgroupns_mode: str = ""
+    host_capabilities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
