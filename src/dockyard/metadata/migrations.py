@@ -61,4 +61,44 @@ _V2_IMAGE_STATE = [
     )""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1_IMAGES, _V2_IMAGE_STATE]
+_V3_CONTAINERS = [
+    # One row per container. name is unique and kept without Docker's leading "/"; image is
+    # the reference as the client gave it, image_id what it resolved to. config,
+    # host_config and networking are the wire JSON of the create request (daemon defaults
+    # applied), state the JSON of State (status, pid, exit code, times, health).
+    """CREATE TABLE containers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        image_id TEXT NOT NULL,
+        image TEXT NOT NULL,
+        created REAL NOT NULL,
+        path TEXT NOT NULL DEFAULT '',
+        args TEXT NOT NULL DEFAULT '[]',
+        config TEXT NOT NULL,
+        host_config TEXT NOT NULL,
+        networking TEXT NOT NULL,
+        state TEXT NOT NULL,
+        restart_count INTEGER NOT NULL DEFAULT 0,
+        has_been_started INTEGER NOT NULL DEFAULT 0,
+        manually_stopped INTEGER NOT NULL DEFAULT 0,
+        log_path TEXT NOT NULL DEFAULT '',
+        mount_label TEXT NOT NULL DEFAULT '',
+        platform TEXT NOT NULL DEFAULT 'linux',
+        driver TEXT NOT NULL DEFAULT '',
+        snapshot_key TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX containers_image ON containers(image_id)",
+    # Exec instances; process is the JSON of the process to run, exit_code NULL until it ended.
+    """CREATE TABLE execs (
+        id TEXT PRIMARY KEY,
+        container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+        process TEXT NOT NULL,
+        running INTEGER NOT NULL DEFAULT 0,
+        pid INTEGER NOT NULL DEFAULT 0,
+        exit_code INTEGER,
+        created REAL NOT NULL
+    )""",
+    "CREATE INDEX execs_container ON execs(container_id)",
+]
+
+MIGRATIONS: list[list[str]] = [_V1_IMAGES, _V2_IMAGE_STATE, _V3_CONTAINERS]
