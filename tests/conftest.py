@@ -20,6 +20,15 @@ from dockyard.testing.daemon_process import Daemon, start_daemon, stop_daemon, u
 IS_ROOT = os.geteuid() == 0
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/**/expected.json from the current output (then review the diff)",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     reasons = {
         "root": None if IS_ROOT else "needs root (mounts, namespaces, cgroups)",
