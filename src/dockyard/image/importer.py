@@ -98,17 +98,17 @@ class ImportedBlobs:
 
 
 class _Tee:
-    """Every byte the tar reader consumes also goes to the blob writer and the hasher."""
+    """Every byte the tar reader consumes also goes to the blob writer."""
 
-    def __init__(self, source: BinaryIO, hasher: Hasher, write: Callable[[bytes], None]) -> None:
+    def __init__(self, source: BinaryIO, write: Callable[[bytes], None]) -> None:
         self._source = source
-        self._hasher = hasher
         self._write = write
+        self.size = 0
 
     def read(self, n: int = -1) -> bytes:
         data = self._source.read(n if n and n > 0 else _CHUNK)
         if data:
-            self._hasher.update(data)
+            self.size += len(data)
             self._write(data)
         return data
 
@@ -138,14 +138,17 @@ def write_blob(content: ContentStore, data: bytes, media_type: str) -> tuple[Des
     return Descriptor(media_type=media_type, digest=digest, size=len(data)), True
 
 
-def _store_layer(content: ContentStore, body: BinaryIO) -> tuple[Descriptor, bool]:
-    """Decompress, check tar framing and store ``body`` as an uncompressed layer blob."""
-    hasher = Hasher()
+def _store_layer(content: ContentStore, body: BinaryIO) -> Descriptor:
+    """Decompress, check tar framing and store ``body`` as an uncompressed layer blob.
+
+    The content writer hashes what it stores, so the blob digest (= the diff_id) comes
+    from its commit: the bytes are hashed once.
+    """
     writer = content.writer(f"import-{random_id()[:16]}")
     try:
-        tee = _Tee(open_decompressed(body), hasher, writer.write)
+        tee = _Tee(open_decompressed(body), writer.write)
         try:
-            with tarfile.open(fileobj=tee, mode="r|") as tf:  # type: ignore[call-overload]
+            with tarfile.open(fileobj=tee, mode="r|", bufsize=_CHUNK) as tf:  # type: ignore[call-overload]
                 for _member in tf:
                     pass
         except (tarfile.TarError, EOFError) as err:
@@ -156,13 +159,11 @@ def _store_layer(content: ContentStore, body: BinaryIO) -> tuple[Descriptor, boo
             raise InvalidParameter(f"the imported content cannot be decompressed: {err}") from err
         while tee.read(_CHUNK):
             pass
-        digest = hasher.digest()
-        existed = _exists(content, digest)
-        writer.commit(hasher.size, digest)
+        digest = writer.commit()
     except BaseException:
         writer.abort()
         raise
-    return Descriptor(media_type=mediatypes.OCI_LAYER, digest=digest, size=hasher.size), not existed
+    return Descriptor(media_type=mediatypes.OCI_LAYER, digest=digest, size=tee.size)
 
 
 def import_rootfs(content: ContentStore, body: BinaryIO, options: ImportOptions) -> ImportedBlobs:
@@ -174,10 +175,10 @@ def import_rootfs(content: ContentStore, body: BinaryIO, options: ImportOptions)
         )
     os_name, arch, variant = parse_platform(options.platform)
     config_defaults = apply_changes(ContainerConfig(), options.changes)
-    new: list[Digest] = []
-    layer, is_new = _store_layer(content, body)
-    if is_new:
-        new.append(layer.digest)
+    layer = _store_layer(content, body)
+    # Cleanup after a failure only deletes blobs no image references, so listing the layer
+    # is safe even when it existed before.
+    new: list[Digest] = [layer.digest]
     message = options.message or f"Imported from {options.source}"
     created = utcnow_rfc3339()
     config = ImageConfig(
