@@ -41,9 +41,16 @@ def test_tag_and_rmi_untag(daemon: Daemon, busybox_image: str) -> None:
     assert docker(daemon.host, "images", "-q", "example.com/team/bb").stdout.strip() == b""
 
 
-def test_history_shows_the_import(daemon: Daemon, busybox_image: str) -> None:
-    out = docker(daemon.host, "history", "--no-trunc", "--format", "{{.CreatedBy}}", busybox_image)
-    assert out.stdout.strip() != b""
+def test_history_shows_the_import_as_docker_does(daemon: Daemon, busybox_image: str) -> None:
+    out = docker(
+        daemon.host,
+        "history",
+        "--no-trunc",
+        "--format",
+        "{{.CreatedBy}}|{{.Comment}}",
+        busybox_image,
+    )
+    assert out.stdout.decode().splitlines() == ["|Imported from -"]
 
 
 def test_inspect_has_docker_shape(daemon: Daemon, busybox_image: str) -> None:

@@ -44,10 +44,11 @@ def test_tag_and_remove(client: docker.DockerClient, busybox_image: str) -> None
 def test_save_and_load(client: docker.DockerClient, busybox_image: str, tmp_path: Path) -> None:
     image = client.images.get(busybox_image)
     image.tag("pyclient/saved", "1")
-    data = b"".join(client.images.get("pyclient/saved:1").save(named=True))
+    data = b"".join(client.images.get("pyclient/saved:1").save(named="pyclient/saved:1"))
     client.images.remove("pyclient/saved:1")
     loaded = client.images.load(io.BytesIO(data))
-    assert [t for i in loaded for t in i.tags] == ["pyclient/saved:1"]
+    assert len(loaded) == 1
+    assert "pyclient/saved:1" in loaded[0].tags
     assert loaded[0].id == image.id
     client.images.remove("pyclient/saved:1")
 
