@@ -198,6 +198,9 @@ class NatTable:
             self._apply([f"delete table {self._t}"])
 
     def rules(self) -> list[Rule]:
+        """Every rule of the table (none when the table does not exist)."""
+        if not self.exists():
+            return []
         out = self._run(["-j", "list", "table", "ip", self.name], None)
         items: list[dict[str, Any]] = json.loads(out).get("nftables", [])
         found = []
