@@ -456,3 +456,31 @@ async def test_load_of_garbage_is_400(client: Client, env: Env) -> None:
     resp = await client.post("/images/load", data=b"garbage" * 1000)
     assert resp.status == 400
     assert env.state() == before
+
+
+async def test_prune_label_filter_selects_images(client: Client) -> None:
+    keep = await import_image(client)
+    drop = await import_image(client, changes="LABEL old=yes")
+    resp = await client.post("/images/prune", params={"filters": '{"label":["old=yes"]}'})
+    assert (await resp.json())["ImagesDeleted"] == [{"Deleted": drop}]
+    remaining = [i["Id"] for i in await (await client.get("/images/json")).json()]
+    assert remaining == [keep]
+
+
+async def test_prune_rejects_unknown_filters(client: Client) -> None:
+    resp = await client.post("/images/prune", params={"filters": '{"reference":["x"]}'})
+    assert resp.status == 400
+
+
+async def test_events_name_the_image_and_carry_its_labels(client: Client, env: Env) -> None:
+    image_id = await import_image(client, repo="box", changes="LABEL team=x")
+    await client.delete("/images/box")
+    events = [
+        (e.action, e.actor_id, dict(e.attributes)) for e in env.events.subscribe(lambda _: None)
+    ]
+    assert events == [
+        ("tag", image_id, {"team": "x", "name": "box:latest"}),
+        ("import", image_id, {"team": "x", "name": image_id}),
+        ("untag", image_id, {"team": "x", "name": image_id}),
+        ("delete", image_id, {"team": "x", "name": image_id}),
+    ]
