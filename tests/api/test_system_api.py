@@ -132,6 +132,13 @@ async def test_dockyard_error_maps_to_its_status(aiohttp_client: ClientFactory) 
     assert (await resp.json())["message"].startswith("Conflict. The container name")
 
 
+async def test_errors_are_plain_application_json(aiohttp_client: ClientFactory) -> None:
+    """The docker CLI prints the message only for exactly this content type."""
+    client = await aiohttp_client(make_app())
+    for resp in (await client.post("/test/conflict"), await client.get("/nope")):
+        assert resp.headers["Content-Type"] == "application/json"
+
+
 async def test_not_modified_has_no_body(aiohttp_client: ClientFactory) -> None:
     client = await aiohttp_client(make_app())
     resp = await client.post("/test/not-modified")

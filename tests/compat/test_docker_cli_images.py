@@ -84,7 +84,9 @@ def test_save_then_load_restores_a_removed_image(
 def test_rmi_of_unknown_image_prints_daemon_message(daemon: Daemon) -> None:
     proc = docker(daemon.host, "rmi", "no-such-image:here", check=False)
     assert proc.returncode != 0
-    assert b"No such image: no-such-image:here" in proc.stderr
+    assert proc.stderr.decode().strip() == (
+        "Error response from daemon: No such image: no-such-image:here"
+    )
 
 
 def test_load_of_corrupt_archive_fails_and_changes_nothing(daemon: Daemon, tmp_path: Path) -> None:

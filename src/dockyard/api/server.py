@@ -12,6 +12,7 @@ installed for every connection this server accepts.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -38,7 +39,14 @@ def add_route(app: web.Application, method: str, path: str, handler: Handler) ->
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status)
+    """JSON as dockerd sends it: ``Content-Type: application/json`` with no charset.
+
+    The docker CLI parses an error's message only when the type is exactly that; with a
+    charset it prints the raw JSON body instead.
+    """
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, content_type="application/json"
+    )
 
 
 def request_version(request: web.Request) -> str:
@@ -61,20 +69,20 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if err.http_status == 304:
             return web.Response(status=304)
         log.debug("%s %s -> %d %s", request.method, request.path, err.http_status, err)
-        return web.json_response(error_body(err.message), status=err.http_status)
+        return json_response(error_body(err.message), status=err.http_status)
     except web.HTTPNotFound:
-        return web.json_response(error_body("page not found"), status=404)
+        return json_response(error_body("page not found"), status=404)
     except web.HTTPMethodNotAllowed:
-        return web.json_response(error_body("page not found"), status=404)
+        return json_response(error_body("page not found"), status=404)
     except web.HTTPException as err:
         if err.status < 400:
             raise
-        return web.json_response(error_body(err.reason or str(err)), status=err.status)
+        return json_response(error_body(err.reason or str(err)), status=err.status)
     except ConnectionResetError:
         raise
     except Exception as err:
         log.exception("%s %s failed", request.method, request.path)
-        return web.json_response(error_body(f"internal error: {err}"), status=500)
+        return json_response(error_body(f"internal error: {err}"), status=500)
 
 
 @web.middleware
