@@ -30,7 +30,7 @@ import pytest
 from dockyard.network import dns_message as dm
 from dockyard.network._rtnl import IPRoute
 from dockyard.network.base import Endpoint, Network, PortBinding, mac_from_ip
-from dockyard.network.bridge import BridgeDriver, host_veth_name
+from dockyard.network.bridge import BridgeDriver, enable_ip_forward, host_veth_name
 from dockyard.network.dns import NameTable, Resolver, start_in_netns
 from dockyard.network.ipam import PoolSpec, choose_subnet, host_routed_prefixes
 from dockyard.network.nat import NatTable, endpoint_tag
@@ -246,6 +246,20 @@ def test_ephemeral_host_port_is_resolved(lab: Lab) -> None:
     assert lab.roundtrip("127.0.0.1", mapping.host_port) == b"hello dockyard\n"
 
 
+def test_container_reaches_its_own_published_port_through_the_host(lab: Lab) -> None:
+    net = lab.network("a")
+    ns, ep = lab.container(net, 2, "c1")
+    lab.echo_server(ns, 80)
+    lab.host(lambda: lab.driver.publish(net, ep, [PortBinding(80, host_port=8080)]))
+
+    def go() -> bytes:
+        with socket.create_connection((str(net.gateway), 8080), timeout=5) as conn:
+            conn.sendall(b"hairpin\n")
+            return conn.recv(1024)
+
+    assert run_in_netns(ns, go) == b"hairpin\n"
+
+
 def test_unpublish_removes_exactly_the_endpoint_rules(lab: Lab) -> None:
     net = lab.network("a")
     _, ep1 = lab.container(net, 2, "c1")
@@ -344,6 +358,51 @@ def test_userland_proxy_relays_tcp_to_container(lab: Lab) -> None:
             await proxy.close()
 
     assert lab.host(lambda: asyncio.run(scenario())) == b"via proxy\n"
+
+
+def test_userland_proxy_relays_udp_to_container(lab: Lab) -> None:
+    net = lab.network("a")
+    ns, ep = lab.container(net, 2, "c1")
+    assert ep.ip is not None
+    ip = ep.ip
+    backend = run_in_netns(ns, lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    backend.bind(("0.0.0.0", 5353))
+    backend.settimeout(5)
+
+    def echo_once() -> None:
+        data, addr = backend.recvfrom(1024)
+        backend.sendto(data.upper(), addr)
+
+    echo = threading.Thread(target=echo_once, daemon=True)
+    echo.start()
+
+    async def scenario() -> bytes:
+        sock = reserve_port("udp", IPv4Address("127.0.0.1"), 0)
+        proxy = UserlandProxy("udp", sock, ip, 5353)
+        await proxy.start()
+        loop = asyncio.get_running_loop()
+        client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        client.setblocking(False)
+        try:
+            await loop.sock_connect(client, sock.getsockname())
+            await loop.sock_sendall(client, b"datagram")
+            return await asyncio.wait_for(loop.sock_recv(client, 1024), 5)
+        finally:
+            client.close()
+            await proxy.close()
+
+    try:
+        assert lab.host(lambda: asyncio.run(scenario())) == b"DATAGRAM"
+    finally:
+        echo.join(5)
+        backend.close()
+
+
+def test_enable_ip_forward_sets_the_sysctl(lab: Lab) -> None:
+    forward = Path("/proc/sys/net/ipv4/ip_forward")
+    lab.host(lambda: forward.write_text("0"))
+    lab.host(enable_ip_forward)
+    assert lab.host(forward.read_text).strip() == "1"
 
 
 def _query_udp(ns: Path, name: str) -> dm.Message:

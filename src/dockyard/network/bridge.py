@@ -38,7 +38,7 @@ from dockyard.network.nat import NatTable
 from dockyard.network.netns import run_in_netns
 from dockyard.network.proxy import reserve_port
 
-__all__ = ["BridgeDriver", "host_veth_name"]
+__all__ = ["BridgeDriver", "enable_ip_forward", "host_veth_name"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,12 @@ def _index(ipr: Any, ifname: str) -> int | None:
 def _set_sysctl(path: str, value: str) -> None:
     with open(path, "w") as fh:
         fh.write(value)
+
+
+def enable_ip_forward() -> None:
+    """Turn on IPv4 forwarding (``net.ipv4.ip_forward``), without which containers cannot
+    reach beyond their bridge; the daemon calls it at start unless ``"ip-forward": false``."""
+    _set_sysctl("/proc/sys/net/ipv4/ip_forward", "1")
 
 
 class BridgeDriver:

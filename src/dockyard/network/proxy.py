@@ -69,40 +69,59 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 class _UdpFront(asyncio.DatagramProtocol):
-    """Receives from clients on the host port; one backend socket per client address."""
+    """Receives from clients on the host port; one backend socket per client address,
+    closed after ``_UDP_IDLE`` seconds without traffic either way."""
 
     def __init__(self, proxy: UserlandProxy) -> None:
         self.proxy = proxy
+        self.loop = asyncio.get_running_loop()
         self.transport: asyncio.DatagramTransport | None = None
         self.backends: dict[tuple[str, int], asyncio.DatagramTransport] = {}
+        self.pending: dict[tuple[str, int], list[bytes]] = {}
+        self.last_seen: dict[tuple[str, int], float] = {}
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.last_seen[addr] = self.loop.time()
         backend = self.backends.get(addr)
-        if backend is not None and not backend.is_closing():
+        if backend is not None:
             backend.sendto(data)
-            return
-        self.proxy._spawn(self._open_backend(data, addr))
+        elif addr in self.pending:
+            self.pending[addr].append(data)
+        else:
+            self.pending[addr] = [data]
+            self.proxy._spawn(self._open_backend(addr))
 
-    async def _open_backend(self, first: bytes, addr: tuple[str, int]) -> None:
-        loop = asyncio.get_running_loop()
+    async def _open_backend(self, addr: tuple[str, int]) -> None:
         front = self
 
         class Back(asyncio.DatagramProtocol):
             def datagram_received(self, data: bytes, _src: tuple[str, int]) -> None:
+                front.last_seen[addr] = front.loop.time()
                 if front.transport is not None:
                     front.transport.sendto(data, addr)
 
-        transport, _ = await loop.create_datagram_endpoint(
-            Back, remote_addr=(str(self.proxy.target_ip), self.proxy.target_port)
-        )
+        try:
+            transport, _ = await self.loop.create_datagram_endpoint(
+                Back, remote_addr=(str(self.proxy.target_ip), self.proxy.target_port)
+            )
+        except OSError as err:
+            log.debug("udp proxy to %s failed: %s", self.proxy.target_ip, err)
+            self.pending.pop(addr, None)
+            return
         self.backends[addr] = transport
-        transport.sendto(first)
-        loop.call_later(_UDP_IDLE, self._expire, addr)
+        for data in self.pending.pop(addr, []):
+            transport.sendto(data)
+        self.loop.call_later(_UDP_IDLE, self._expire, addr)
 
     def _expire(self, addr: tuple[str, int]) -> None:
+        idle = self.loop.time() - self.last_seen.get(addr, 0.0)
+        if idle < _UDP_IDLE and addr in self.backends:
+            self.loop.call_later(_UDP_IDLE - idle, self._expire, addr)
+            return
+        self.last_seen.pop(addr, None)
         backend = self.backends.pop(addr, None)
         if backend is not None:
             backend.close()
@@ -111,6 +130,7 @@ class _UdpFront(asyncio.DatagramProtocol):
         for backend in self.backends.values():
             backend.close()
         self.backends.clear()
+        self.pending.clear()
         if self.transport is not None:
             self.transport.close()
 
