@@ -143,6 +143,7 @@ class NatTable:
     def __init__(self, name: str = "dockyard", runner: Runner = _nft) -> None:
         self.name = _safe(name)
         self._run = runner
+        self._ready = False
 
     @property
     def _t(self) -> str:
@@ -167,8 +168,14 @@ class NatTable:
             f"add chain {t} forward {{ type filter hook forward priority filter; policy accept; }}",
         ]
 
-    def ensure(self) -> None:
-        """Create the table and its chains if missing (the jump rules exactly once)."""
+    def ensure(self, *, force: bool = False) -> None:
+        """Create the table and its chains if missing (the jump rules exactly once).
+
+        Checked once per object (the daemon is the table's only writer); ``force`` checks
+        again, as the daemon does when it reconciles at start.
+        """
+        if self._ready and not force:
+            return
         self._apply(self._skeleton())
         jumps = [r for r in self.rules() if r.tag == "jump"]
         if len(jumps) < 2:
@@ -183,6 +190,7 @@ class NatTable:
                     ),
                 ]
             )
+        self._ready = True
 
     def exists(self) -> bool:
         out = self._run(["-j", "list", "tables"], None)
@@ -194,6 +202,7 @@ class NatTable:
 
     def delete(self) -> None:
         """Drop the whole table (tests; ``dockyardd --reset``); absent is fine."""
+        self._ready = False
         if self.exists():
             self._apply([f"delete table {self._t}"])
 
