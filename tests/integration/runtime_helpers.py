@@ -98,7 +98,12 @@ def process_spec(args: Sequence[str], terminal: bool = False) -> dict[str, Any]:
 
 
 def write_bundle(
-    bundle: Path, rootfs: Path, args: Sequence[str], cgroups_path: str, terminal: bool = False
+    bundle: Path,
+    rootfs: Path,
+    args: Sequence[str],
+    cgroups_path: str,
+    terminal: bool = False,
+    resources: dict[str, Any] | None = None,
 ) -> Path:
     """A minimal config.json: own pid/mount/ipc/uts/net namespaces, read-only busybox root."""
     bundle.mkdir(parents=True, exist_ok=True)
@@ -125,7 +130,7 @@ def write_bundle(
         ],
         "linux": {
             "cgroupsPath": cgroups_path,
-            "resources": {"devices": [{"allow": False, "access": "rwm"}]},
+            "resources": {"devices": [{"allow": False, "access": "rwm"}], **(resources or {})},
             "namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount")],
             "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list"],
             "readonlyPaths": ["/proc/sys", "/proc/sysrq-trigger"],
@@ -154,9 +159,15 @@ class Sandbox:
     def cgroup(self, cid: str) -> str:
         return f"/{self.prefix}/{cid}"
 
-    def bundle(self, cid: str, args: Sequence[str], terminal: bool = False) -> Path:
+    def bundle(
+        self,
+        cid: str,
+        args: Sequence[str],
+        terminal: bool = False,
+        resources: dict[str, Any] | None = None,
+    ) -> Path:
         return write_bundle(
-            self.base / "bundles" / cid, self.rootfs, args, self.cgroup(cid), terminal
+            self.base / "bundles" / cid, self.rootfs, args, self.cgroup(cid), terminal, resources
         )
 
     def runc(self, *args: str) -> subprocess.CompletedProcess[bytes]:
