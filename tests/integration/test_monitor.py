@@ -237,6 +237,24 @@ async def test_stdin_reaches_the_container_and_its_close_ends_it(
     assert await read_all(stream) == [] and stream.exit_code == 0
 
 
+async def test_tty_stdin_reaches_the_container(client: MonitorClient, sandbox: Any) -> None:
+    bundle = sandbox.bundle("c1", ["sh", "-c", "read x; echo got-$x"], terminal=True)
+    await client.create("c1", bundle, ref(sandbox), tty=True, open_stdin=True)
+    stream = await client.attach("c1", streams=AttachStreams(stdin=True))
+    await client.start("c1")
+    await stream.write(b"abc\n")
+    assert b"got-abc" in await read_until(stream, b"got-abc")
+    await read_all(stream)
+    assert stream.exit_code == 0
+
+
+async def test_attach_to_exited_container_is_conflict(client: MonitorClient, sandbox: Any) -> None:
+    await run(client, sandbox, "c1", ["true"])
+    await next_exit(client, "c1")
+    with pytest.raises(Conflict):
+        await client.attach("c1")
+
+
 async def test_close_stdin_request_ends_input(client: MonitorClient, sandbox: Any) -> None:
     bundle = sandbox.bundle("c1", ["cat"])
     await client.create("c1", bundle, ref(sandbox), open_stdin=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import resource
 import signal
 import sys
@@ -45,7 +46,7 @@ async def _serve(args: argparse.Namespace, ready: Callable[[str], None]) -> None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    log.info("monitor %s serving on %s", sys.argv[0], monitor.socket_path)
+    log.info("monitor (pid %d) serving on %s", os.getpid(), monitor.socket_path)
     ready("")
     await stop.wait()
     log.info("monitor stopping; containers keep running")
