@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -333,6 +334,15 @@ async def test_exit_while_no_client_is_connected_is_kept(
         assert infos[0].exit_code == 137
     finally:
         await again.close()
+
+
+async def test_monitor_runs_in_a_session_of_its_own(client: MonitorClient, sandbox: Any) -> None:
+    pid = sandbox.monitor_pid()
+    assert pid is not None
+    assert os.getsid(pid) != os.getsid(0)
+    assert os.getpgid(pid) != os.getpgid(0)
+    ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    assert ppid != os.getpid()
 
 
 async def test_second_start_of_the_monitor_reuses_the_running_one(
