@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from dockyard.apitypes.volumes import ANONYMOUS_LABEL
+
 __all__ = [
     "ANONYMOUS_LABEL",
     "DEFAULT_DRIVER",
@@ -48,8 +50,8 @@ __all__ = [
 ]
 
 DEFAULT_DRIVER = "local"
-# Docker 23+ labels volumes created without a name; prune (API >= 1.42) only removes these.
-ANONYMOUS_LABEL = "com.docker.volume.anonymous"
+# ANONYMOUS_LABEL: Docker 23+ labels volumes created without a name; prune (API >= 1.42)
+# removes only those. Defined with the wire types, which sit a layer below.
 
 
 @dataclass(frozen=True, slots=True)
