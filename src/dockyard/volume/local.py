@@ -235,8 +235,8 @@ class LocalVolumeDriver:
             entry = self._entry(name)
             if ref not in entry.refs:
                 return
+            self._save_refs(name, entry.refs - {ref})
             entry.refs.discard(ref)
-            self._save_refs(name, entry.refs)
             if not entry.refs and entry.mount is not None:
                 log.debug("unmounting volume %s: last ref %s left", name, ref)
                 unmount_all(entry.volume.mountpoint, detach=True)
