@@ -8,6 +8,12 @@ import json
 import pytest
 
 from dockyard.errors import Conflict, DockyardError, NotFound
+from dockyard.runtime.monitor.codec import (
+    decode_hello,
+    decode_request,
+    decode_server_message,
+    encode,
+)
 from dockyard.runtime.monitor.protocol import (
     AttachRequest,
     AttachStreams,
@@ -25,10 +31,6 @@ from dockyard.runtime.monitor.protocol import (
     RuntimeRef,
     StartRequest,
     StateRequest,
-    decode_hello,
-    decode_request,
-    decode_server_message,
-    encode,
     error_from_reply,
     error_reply,
     frame,

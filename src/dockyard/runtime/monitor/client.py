@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.errors import DockyardError, Unavailable
+from dockyard.runtime.monitor.codec import decode_hello, decode_server_message, encode
 from dockyard.runtime.monitor.protocol import (
     END,
     FRAME_HEADER,
@@ -40,9 +41,6 @@ from dockyard.runtime.monitor.protocol import (
     RuntimeRef,
     StartRequest,
     StateRequest,
-    decode_hello,
-    decode_server_message,
-    encode,
     error_from_reply,
     frame,
 )

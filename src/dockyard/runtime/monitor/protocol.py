@@ -1,4 +1,5 @@
-"""The monitor's wire protocol, version 1: JSON lines over ``<exec-root>/monitor.sock``.
+"""The monitor's wire protocol, version 1: JSON lines over ``<exec-root>/monitor.sock``
+(message types here; their encoding in codec.py).
 
 Each side first sends one hello line and checks the other's::
 
@@ -31,17 +32,21 @@ daemon can forward them to a non-TTY client unchanged:
 
 from __future__ import annotations
 
-import json
 import struct
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeAlias
 
 from dockyard.errors import Conflict, DockyardError, InvalidParameter, NotFound, Unavailable
 
 __all__ = [
+    "END",
     "FRAME_HEADER",
     "HELLO",
+    "REQUEST_TYPES",
+    "STDERR",
+    "STDIN",
+    "STDOUT",
     "VERSION",
     "AttachRequest",
     "AttachStreams",
@@ -53,6 +58,7 @@ __all__ = [
     "ExitEvent",
     "ForgetRequest",
     "Hello",
+    "Message",
     "ProtocolError",
     "Reply",
     "Request",
@@ -60,10 +66,6 @@ __all__ = [
     "RuntimeRef",
     "StartRequest",
     "StateRequest",
-    "decode_hello",
-    "decode_request",
-    "decode_server_message",
-    "encode",
     "error_from_reply",
     "error_reply",
     "frame",
@@ -205,7 +207,7 @@ Request: TypeAlias = (
     | StateRequest
     | ForgetRequest
 )
-_REQUESTS: dict[str, type[Request]] = {
+REQUEST_TYPES: dict[str, type[Request]] = {
     cls.OP: cls
     for cls in (
         CreateRequest,
@@ -287,155 +289,3 @@ def error_from_reply(reply: Reply) -> DockyardError:
 
 def frame(stream: int, data: bytes) -> bytes:
     return FRAME_HEADER.pack(stream, len(data)) + data
-
-
-# -- encoding ------------------------------------------------------------------------------
-
-
-def _streams_json(s: AttachStreams) -> dict[str, bool]:
-    return {"stdin": s.stdin, "stdout": s.stdout, "stderr": s.stderr}
-
-
-def _to_json(msg: Message) -> dict[str, Any]:
-    if isinstance(msg, Hello):
-        return msg.to_json()
-    if isinstance(msg, ExitEvent):
-        out: dict[str, Any] = {"event": "exit", "cid": msg.cid, "exec_id": msg.exec_id}
-        return {**out, "status": msg.status, "oom": msg.oom, "time": msg.time}
-    if isinstance(msg, Reply):
-        out = {"id": msg.id, "ok": msg.ok}
-        if not msg.ok:
-            out |= {"error": msg.error, "kind": msg.kind}
-        if msg.pid is not None:
-            out["pid"] = msg.pid
-        if msg.containers is not None:
-            out["containers"] = [_container_json(c) for c in msg.containers]
-        return out
-    out = {"op": msg.OP}
-    for f in fields(msg):
-        name, value = f.name, getattr(msg, f.name)
-        if isinstance(value, RuntimeRef):
-            value = {"name": value.name, "binary": value.binary, "root": value.root}
-        elif isinstance(value, AttachStreams):
-            value = _streams_json(value)
-        elif isinstance(value, Mapping):
-            value = dict(value)
-        out[name] = value
-    return out
-
-
-def _container_json(c: ContainerInfo) -> dict[str, Any]:
-    execs = [
-        {
-            "exec_id": e.exec_id,
-            "pid": e.pid,
-            "status": e.status,
-            "exit_code": e.exit_code,
-            "exited_at": e.exited_at,
-        }
-        for e in c.execs
-    ]
-    return {
-        "cid": c.cid,
-        "pid": c.pid,
-        "status": c.status,
-        "exit_code": c.exit_code,
-        "exited_at": c.exited_at,
-        "oom": c.oom,
-        "execs": execs,
-    }
-
-
-def encode(msg: Message) -> bytes:
-    return json.dumps(_to_json(msg), separators=(",", ":")).encode() + b"\n"
-
-
-# -- decoding ------------------------------------------------------------------------------
-
-
-def _load(line: bytes) -> dict[str, Any]:
-    try:
-        raw = json.loads(line)
-    except ValueError as err:
-        raise ProtocolError(f"monitor protocol: not JSON: {line[:80]!r}") from err
-    if not isinstance(raw, dict):
-        raise ProtocolError(f"monitor protocol: not an object: {line[:80]!r}")
-    return raw
-
-
-def decode_hello(line: bytes) -> Hello:
-    raw = _load(line)
-    if raw.get("hello") != HELLO:
-        raise ProtocolError(f"monitor protocol: expected a hello, got {line[:80]!r}")
-    if raw.get("version") != VERSION:
-        raise ProtocolError(f"monitor protocol: version {raw.get('version')} != {VERSION}")
-    return Hello()
-
-
-def decode_request(line: bytes) -> Request:
-    raw = _load(line)
-    cls = _REQUESTS.get(str(raw.get("op")))
-    if cls is None or not isinstance(raw.get("id"), int):
-        raise ProtocolError(f"monitor protocol: unknown request {line[:80]!r}")
-    try:
-        return cls(**_request_kwargs(cls, raw))
-    except (TypeError, KeyError, AttributeError) as err:
-        message = f"monitor protocol: bad {cls.OP} request: {err}"
-        raise ProtocolError(message, raw["id"]) from err
-
-
-def _request_kwargs(cls: type[Request], raw: Mapping[str, Any]) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in raw:
-            continue
-        value = raw[f.name]
-        if f.name == "runtime":
-            value = RuntimeRef(str(value["name"]), str(value["binary"]), str(value["root"]))
-        elif f.name in ("attach", "streams") and value is not None:
-            value = AttachStreams(
-                bool(value.get("stdin")), bool(value.get("stdout")), bool(value.get("stderr"))
-            )
-        kwargs[f.name] = value
-    return kwargs
-
-
-def _container_from_json(raw: Mapping[str, Any]) -> ContainerInfo:
-    return ContainerInfo(
-        cid=raw["cid"],
-        pid=raw["pid"],
-        status=raw["status"],
-        exit_code=raw.get("exit_code"),
-        exited_at=raw.get("exited_at"),
-        oom=bool(raw.get("oom")),
-        execs=tuple(
-            ExecInfo(e["exec_id"], e["pid"], e["status"], e.get("exit_code"), e.get("exited_at"))
-            for e in raw.get("execs", ())
-        ),
-    )
-
-
-def decode_server_message(line: bytes) -> Reply | ExitEvent:
-    raw = _load(line)
-    try:
-        if raw.get("event") == "exit":
-            return ExitEvent(
-                cid=raw["cid"],
-                exec_id=raw.get("exec_id"),
-                status=raw.get("status"),
-                time=float(raw["time"]),
-                oom=bool(raw.get("oom")),
-            )
-        containers = raw.get("containers")
-        return Reply(
-            id=int(raw["id"]),
-            ok=bool(raw["ok"]),
-            error=raw.get("error"),
-            kind=raw.get("kind"),
-            pid=raw.get("pid"),
-            containers=None
-            if containers is None
-            else tuple(_container_from_json(c) for c in containers),
-        )
-    except (KeyError, TypeError, ValueError) as err:
-        raise ProtocolError(f"monitor protocol: bad message {line[:80]!r}: {err}") from err

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from dockyard.errors import Conflict, DockyardError, InvalidParameter
 from dockyard.runtime.base import Runtime
 from dockyard.runtime.monitor import stdio as stdio_mod
+from dockyard.runtime.monitor.codec import decode_hello, decode_request, encode
 from dockyard.runtime.monitor.exits import Reaper, oom_killed
 from dockyard.runtime.monitor.jsonlog import JsonFileLog
 from dockyard.runtime.monitor.procs import Attach, Proc
@@ -43,9 +44,6 @@ from dockyard.runtime.monitor.protocol import (
     RuntimeRef,
     StartRequest,
     StateRequest,
-    decode_hello,
-    decode_request,
-    encode,
     error_reply,
 )
 from dockyard.runtime.monitor.records import ContainerRecord, pid_start_time
