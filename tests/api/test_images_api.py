@@ -47,7 +47,7 @@ class Env:
     service: ImageService
     events: EventBus
     snapshotter: NativeSnapshotter
-    in_use: dict[str, str]
+    in_use: dict[str, tuple[str, bool]]
 
     def state(self) -> tuple[set[str], set[str], int, int]:
         """Blobs, snapshots, image rows, layer rows: what a failed call must not change."""
@@ -61,7 +61,7 @@ class Env:
 def env(tmp_path: Path) -> Env:
     events = EventBus()
     snapshotter = NativeSnapshotter(tmp_path / "snapshots")
-    in_use: dict[str, str] = {}
+    in_use: dict[str, tuple[str, bool]] = {}
     service = ImageService(
         ImageStore(Database(tmp_path / "dockyard.db")),
         LocalContentStore(tmp_path / "content"),
@@ -333,7 +333,7 @@ async def test_delete_of_an_image_a_running_container_uses_is_conflict(
     client: Client, env: Env
 ) -> None:
     image_id = await import_image(client, repo="box")
-    env.in_use[image_id] = "c" * 64
+    env.in_use[image_id] = ("c" * 64, True)
     resp = await client.delete(f"/images/{image_id}", params={"force": "1"})
     assert resp.status == 409
     assert await message(resp) == (

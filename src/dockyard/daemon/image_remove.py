@@ -80,7 +80,7 @@ class ImageRemover:
         configs: ConfigCache,
         emit: Emit,
         lock: threading.RLock,
-        in_use: Callable[[str], str | None],
+        in_use: Callable[[str], tuple[str, bool] | None],
     ) -> None:
         self._store = store
         self._content = content
@@ -119,8 +119,9 @@ class ImageRemover:
         parsed = reference.parse(name)
         ref = parsed if parsed.digest else parsed.with_default_tag()
         if not force and is_single_reference(refs):
-            cid = self._in_use(record.id)
-            if cid:
+            user = self._in_use(record.id)
+            if user:
+                cid = user[0]
                 raise Conflict(
                     f'conflict: unable to remove repository reference "{name}" (must force) -'
                     f" container {cid[:12]} is using its referenced image {short_id(record.id)}"
@@ -143,11 +144,16 @@ class ImageRemover:
     def _check(self, record: ImageRecord, mask: _Mask, force: bool) -> None:
         if self._store.children(record.id):
             raise DeleteConflict(record.id, "image has dependent child images", hard=True)
-        cid = self._in_use(record.id)
-        if cid:
+        user = self._in_use(record.id)
+        if user:
+            # dockerd lets --force delete an image a *stopped* container uses; here its
+            # container's writable layer sits on the image's snapshots, so removal waits
+            # until that container is gone (hard either way).
+            cid, running = user
             raise DeleteConflict(
                 record.id,
-                f"image is being used by running container {cid[:12]}",
+                f"image is being used by {'running' if running else 'stopped'} "
+                f"container {cid[:12]}",
                 hard=True,
                 used=True,
             )

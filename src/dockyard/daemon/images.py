@@ -73,7 +73,8 @@ def _created(config: ImageConfig) -> float:
 
 
 class ImageService:
-    """See the module doc. ``image_in_use(image_id)`` names a running container or None;
+    """See the module doc. ``image_in_use(image_id)`` names a container using the image
+    (its id, and whether it runs) or None;
     the container service sets it once it exists. ``layer_dirs(chain_id)`` lists a
     committed layer's directories top first (overlay), for inspect's GraphDriver."""
 
@@ -84,7 +85,7 @@ class ImageService:
         snapshotter: Snapshotter,
         events: EventBus,
         *,
-        image_in_use: Callable[[str], str | None] = lambda _: None,
+        image_in_use: Callable[[str], tuple[str, bool] | None] = lambda _: None,
         layer_dirs: LayerDirs | None = None,
         graph_driver: str = "overlay2",
     ) -> None:
@@ -293,6 +294,20 @@ class ImageService:
 
     def count(self) -> int:
         return self._store.count()
+
+    def image_config(self, image_id: str) -> ImageConfig:
+        """The parsed config of an image (cached; configs are immutable)."""
+        return self._configs.get(Digest(image_id))
+
+    def rootfs_parent(self, image_id: str) -> str:
+        """The committed snapshot holding the image's top layer ("" for no layers)."""
+        record = self._store.get(Digest(image_id))
+        if not record.top_chain:
+            return ""
+        layer = self._store.layer(record.top_chain)
+        if layer is None:
+            raise DockyardError(f"image {image_id} is not unpacked: layer {record.top_chain}")
+        return layer.snapshot_key
 
     def resolve(self, name: str) -> ImageRecord:
         return self._store.resolve(name)

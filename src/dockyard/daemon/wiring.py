@@ -7,6 +7,7 @@ services receive their collaborators and never construct them.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,17 +16,27 @@ from typing import Any
 from aiohttp import web
 
 from dockyard.api import server
+from dockyard.api.routes import containers as container_routes
 from dockyard.api.routes import images as image_routes
 from dockyard.api.routes import system as system_routes
 from dockyard.apitypes.images import summary_to_wire
 from dockyard.content.local import LocalContentStore
 from dockyard.daemon.config import DaemonConfig
+from dockyard.daemon.containers.context import ContainerContext, RuntimeChoice
+from dockyard.daemon.containers.layout import ContainerLayout
+from dockyard.daemon.containers.service import ContainerService
+from dockyard.daemon.containers.store import ContainerStore
 from dockyard.daemon.images import ImageService
 from dockyard.daemon.storage_probe import overlay_supported
 from dockyard.daemon.system import ContainerCounts, SystemService
+from dockyard.errors import InvalidParameter
 from dockyard.events.bus import Event, EventBus
 from dockyard.image.store import ImageStore
 from dockyard.metadata.db import Database
+from dockyard.runtime import capabilities
+from dockyard.runtime.monitor.client import MonitorClient, ensure_running
+from dockyard.runtime.monitor.protocol import RuntimeRef
+from dockyard.runtime.runc import RuncRuntime
 from dockyard.snapshot.metastore import DirSnapshotter
 from dockyard.snapshot.native import NativeSnapshotter
 from dockyard.snapshot.overlay import OverlaySnapshotter
@@ -48,6 +59,7 @@ class Engine:
     app: web.Application
     closers: list[Callable[[], None]] = field(default_factory=list)
     images: ImageService | None = None
+    containers: ContainerService | None = None
 
     def close(self) -> None:
         for closer in reversed(self.closers):
@@ -118,6 +130,67 @@ def _image_usage(images: ImageService) -> dict[str, Any]:
     return {"LayersSize": layers_size, "Images": [summary_to_wire(s) for s in summaries]}
 
 
+def _host_capabilities() -> tuple[str, ...]:
+    """The capabilities this daemon can grant (its bounding set), for --privileged."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("CapBnd:"):
+            return capabilities.from_mask(int(line.split()[1], 16))
+    return ()
+
+
+def _init_binary() -> str | None:
+    """tini for --init: the static build first, since it must run inside any image."""
+    for candidate in ("/usr/bin/tini-static", "/usr/bin/tini"):
+        if Path(candidate).exists():
+            return candidate
+    return None
+
+
+def _runtimes(config: DaemonConfig, root: Path) -> dict[str, RuntimeChoice]:
+    """runc (Debian's) plus every runtime daemon.json names, each with its own state root."""
+    paths = {"runc": shutil.which("runc") or "runc"}
+    for name, spec in config.runtimes.items():
+        path = spec.get("path") if isinstance(spec, dict) else None
+        if not isinstance(path, str) or not path:
+            raise InvalidParameter(f"runtime {name!r} in daemon.json needs a 'path'")
+        paths[name] = path
+    choices = {}
+    for name, binary in paths.items():
+        state_root = root if name == "runc" else root.with_name(f"runtime-{name}")
+        runtime = RuncRuntime(state_root, binary=binary, name=name)
+        choices[name] = RuntimeChoice(runtime, RuntimeRef(name, binary, str(state_root)))
+    if config.default_runtime not in choices:
+        raise InvalidParameter(f"default runtime {config.default_runtime!r} is not configured")
+    return choices
+
+
+def _build_containers(
+    config: DaemonConfig, db: Database, events: EventBus, images: ImageService,
+    snapshotter: DirSnapshotter,
+) -> ContainerService:  # fmt: skip
+    layout = ContainerLayout(Path(config.data_root), Path(config.exec_root))
+    exec_root = Path(config.exec_root)
+
+    async def spawn_monitor() -> None:
+        await ensure_running(exec_root, layout.runtime_root)
+
+    ctx = ContainerContext(
+        config=config,
+        store=ContainerStore(db),
+        images=images,
+        snapshotter=snapshotter,
+        events=events,
+        monitor=MonitorClient(exec_root, spawn=spawn_monitor),
+        layout=layout,
+        runtimes=_runtimes(config, layout.runtime_root),
+        host_capabilities=_host_capabilities(),
+        init_binary=_init_binary(),
+    )
+    service = ContainerService(ctx)
+    images.image_in_use = service.image_in_use
+    return service
+
+
 def build(config: DaemonConfig) -> Engine:
     data_root = Path(config.data_root)
     data_root.mkdir(parents=True, exist_ok=True, mode=0o711)
@@ -125,18 +198,40 @@ def build(config: DaemonConfig) -> Engine:
     db = Database(data_root / "dockyard.db")
     events = EventBus()
     images, snapshotter = _build_images(data_root, db, events)
+    containers = _build_containers(config, db, events, images, snapshotter)
+
+    def container_counts() -> ContainerCounts:
+        running, paused, stopped = containers.counts()
+        return ContainerCounts(running=running, paused=paused, stopped=stopped)
+
     system = SystemService(
         config,
         engine_id=_engine_id(data_root),
         image_count=images.count,
-        container_counts=ContainerCounts,
+        container_counts=container_counts,
         event_listeners=lambda: events.listeners,
         storage_driver="overlayfs",
         storage_status=lambda: [("driver-type", "io.containerd.snapshotter.v1")],
     )
     facade = _SystemFacade(system, events)
     facade.usage_sections.append(lambda: _image_usage(images))
-    app = server.create_app(system_routes.setup(facade), image_routes.setup(images))
-    engine = Engine(config=config, db=db, events=events, system=system, app=app, images=images)
+    app = server.create_app(
+        system_routes.setup(facade),
+        image_routes.setup(images),
+        container_routes.setup(containers),
+    )
+
+    async def open_containers(_: web.Application) -> None:
+        await containers.open()
+
+    async def close_containers(_: web.Application) -> None:
+        await containers.close()
+
+    app.on_startup.append(open_containers)
+    app.on_cleanup.append(close_containers)
+    engine = Engine(
+        config=config, db=db, events=events, system=system, app=app, images=images,
+        containers=containers,
+    )  # fmt: skip
     engine.closers.append(snapshotter.close)
     return engine

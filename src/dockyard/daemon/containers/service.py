@@ -1,0 +1,103 @@
+"""The container service: the verbs as one object, for the API routes and for wiring.
+
+It holds no logic of its own: each method delegates to the verb's module, so the route
+table stays thin and each verb stays testable alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from dockyard.apitypes.container_create import ContainerCreateRequest
+from dockyard.apitypes.containers import ContainerView
+from dockyard.apitypes.filters import Filters
+from dockyard.daemon.containers import create as create_mod
+from dockyard.daemon.containers import pause as pause_mod
+from dockyard.daemon.containers import query
+from dockyard.daemon.containers import remove as remove_mod
+from dockyard.daemon.containers import start as start_mod
+from dockyard.daemon.containers import stop as stop_mod
+from dockyard.daemon.containers.context import ContainerContext, Exit
+from dockyard.daemon.containers.exits import ExitHandler
+from dockyard.daemon.containers.state import Status
+from dockyard.daemon.containers.wait import register_wait
+
+__all__ = ["ContainerService"]
+
+
+class ContainerService:
+    def __init__(self, ctx: ContainerContext) -> None:
+        self.ctx = ctx
+        self.exits = ExitHandler(ctx)
+        self._watcher: asyncio.Task[None] | None = None
+
+    # -- lifecycle of the service ---------------------------------------------------------
+
+    async def open(self) -> None:
+        """Connect to the monitor, catch up on exits, apply restart policies, then watch."""
+        await self.ctx.monitor.connect()
+        await self.exits.reconcile()
+        self._watcher = asyncio.create_task(self.exits.run())
+
+    async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+        await self.exits.close()
+        await self.ctx.monitor.close()
+
+    # -- verbs -----------------------------------------------------------------------------
+
+    async def create(self, req: ContainerCreateRequest, name: str) -> create_mod.CreateResult:
+        return await create_mod.create(self.ctx, req, name)
+
+    async def start(self, ref: str) -> None:
+        await start_mod.start(self.ctx, ref)
+
+    async def stop(self, ref: str, timeout: int | None, signal: str | None) -> None:
+        await stop_mod.stop(self.ctx, ref, timeout, signal)
+
+    async def restart(self, ref: str, timeout: int | None) -> None:
+        await stop_mod.restart(self.ctx, ref, timeout)
+
+    async def kill(self, ref: str, signal: str | None) -> None:
+        await stop_mod.kill(self.ctx, ref, signal)
+
+    async def pause(self, ref: str) -> None:
+        await pause_mod.pause(self.ctx, ref)
+
+    async def unpause(self, ref: str) -> None:
+        await pause_mod.unpause(self.ctx, ref)
+
+    def wait(self, ref: str, condition: str) -> asyncio.Future[Exit]:
+        return register_wait(self.ctx, ref, condition)
+
+    async def remove(self, ref: str, force: bool) -> None:
+        await remove_mod.remove(self.ctx, ref, force=force)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def inspect(self, ref: str, size: bool = False) -> ContainerView:
+        return query.view(self.ctx, self.ctx.store.get(ref), size=size)
+
+    def list(self, *, all_: bool, limit: int, size: bool, filters: Filters) -> list[ContainerView]:
+        return query.list_containers(self.ctx, all_=all_, limit=limit, size=size, filters=filters)
+
+    def counts(self) -> tuple[int, int, int]:
+        """Running, paused, stopped — for /info."""
+        running = paused = stopped = 0
+        for c in self.ctx.store.list():
+            if c.state.status is Status.RUNNING or c.state.status is Status.RESTARTING:
+                running += 1
+            elif c.state.status is Status.PAUSED:
+                paused += 1
+            else:
+                stopped += 1
+        return running, paused, stopped
+
+    def image_in_use(self, image_id: str) -> tuple[str, bool] | None:
+        """A container created from ``image_id`` (a running one first), for ``rmi``."""
+        users = [c for c in self.ctx.store.list() if c.image_id == image_id]
+        users.sort(key=lambda c: c.state.status is not Status.RUNNING)
+        if not users:
+            return None
+        return users[0].id, users[0].state.status is Status.RUNNING

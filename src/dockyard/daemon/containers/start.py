@@ -1,0 +1,119 @@
+"""``POST /containers/{id}/start``: mount the rootfs, write the bundle, run it under the monitor.
+
+A start that fails leaves nothing running or mounted and records the failure in the
+container's State (``Error``, and exit code 127/126 for a command that cannot be found or
+run, as dockerd does) without moving it out of its status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+
+from dockyard.daemon.containers import rootfs
+from dockyard.daemon.containers.context import ContainerContext
+from dockyard.daemon.containers.logopts import parse_log_options
+from dockyard.daemon.containers.runspec import build_container_spec, write_bundle
+from dockyard.daemon.containers.state import Action, Status, require, transition
+from dockyard.daemon.containers.store import Container
+from dockyard.errors import DockyardError, InvalidParameter
+from dockyard.util.timefmt import rfc3339_nano
+
+__all__ = ["start", "start_locked"]
+
+log = logging.getLogger(__name__)
+
+
+def _network_for(c: Container) -> str:
+    """The spec's network namespace: shared with the host, or a new one (loopback only
+    until the network service joins the container to a network)."""
+    return "host" if c.host_config.network_mode == "host" else ""
+
+
+def _prepare(ctx: ContainerContext, c: Container) -> None:
+    rootfs.mount_rootfs(ctx.layout, ctx.snapshotter, c.id, c.snapshot_key)
+    try:
+        spec = build_container_spec(
+            c,
+            ctx.layout,
+            network=_network_for(c),
+            host_capabilities=ctx.host_capabilities,
+            init_binary=ctx.init_binary,
+        )
+        write_bundle(ctx.layout, c.id, spec)
+    except BaseException:
+        rootfs.unmount_rootfs(ctx.layout, c.id)
+        raise
+
+
+def _teardown(ctx: ContainerContext, c: Container) -> None:
+    """Undo a start: no runtime state, no mount (safe when half of it never happened)."""
+    with contextlib.suppress(DockyardError):
+        ctx.runtime(c.host_config.runtime).runtime.delete(c.id, force=True)
+    rootfs.unmount_rootfs(ctx.layout, c.id)
+
+
+def _exit_code_for(message: str) -> int:
+    if "executable file not found" in message or "no such file or directory" in message:
+        return 127
+    if "permission denied" in message or "is a directory" in message:
+        return 126
+    return 128
+
+
+async def start_locked(ctx: ContainerContext, c: Container, ref: str) -> None:
+    """Start ``c``; the caller holds the container's lock."""
+    require(c.state.status, Action.START, c.id, ref)
+    await asyncio.to_thread(_prepare, ctx, c)
+    choice = ctx.runtime(c.host_config.runtime)
+    opts = parse_log_options(c.host_config.log_config.type, c.host_config.log_config.config or {})
+    try:
+        pid = await ctx.monitor.create(
+            c.id,
+            ctx.layout.bundle(c.id),
+            choice.ref,
+            tty=c.config.tty,
+            open_stdin=c.config.open_stdin,
+            log_path=ctx.layout.log_path(c.id),
+            log_max_size=opts.max_size,
+            log_max_file=opts.max_file,
+            cgroup_path=f"{c.host_config.resources.cgroup_parent or '/dockyard'}/{c.id}",
+        )
+        started = time.time()  # before the process can run, let alone exit
+        await ctx.monitor.start(c.id)
+    except DockyardError as err:
+        await asyncio.to_thread(_teardown, ctx, c)
+        message = f"OCI runtime create failed: {err.message}"
+        code = _exit_code_for(err.message)
+        ctx.store.update(
+            c.id,
+            lambda cur: dataclasses.replace(
+                cur, state=dataclasses.replace(cur.state, error=message, exit_code=code)
+            ),
+        )
+        with_forget = ctx.monitor.forget(c.id)
+        with contextlib.suppress(DockyardError):
+            await with_forget
+        if code in (126, 127):
+            raise InvalidParameter(message) from err
+        raise DockyardError(message) from err
+
+    def running(cur: Container) -> Container:
+        state = transition(cur.state, Status.RUNNING)
+        state = dataclasses.replace(
+            state, pid=pid, exit_code=0, error="", oom_killed=False,
+            started_at=rfc3339_nano(started),
+        )  # fmt: skip
+        return dataclasses.replace(cur, state=state, has_been_started=True, manually_stopped=False)
+
+    ctx.store.update(c.id, running)
+    ctx.emit("start", c.id, image=c.image, name=c.name)
+
+
+async def start(ctx: ContainerContext, ref: str) -> None:
+    c = ctx.store.get(ref)
+    async with ctx.locks[c.id]:
+        await start_locked(ctx, ctx.store.get(c.id), ref)
