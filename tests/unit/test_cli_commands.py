@@ -171,10 +171,16 @@ def test_inspect_format_applies_per_object() -> None:
     assert result.stdout == BUSYBOX_ID + "\n"
 
 
-def test_inspect_missing_image_prints_found_then_error() -> None:
+def test_inspect_missing_object_prints_found_then_error_exit_1() -> None:
     result = invoke(["inspect", "busybox", "nope"], _engine_with_busybox())
-    assert result.exit_code == 125
+    assert result.exit_code == 1
     assert json.loads(result.stdout)[0]["Id"] == BUSYBOX_ID
+    assert result.stderr == "Error: No such object: nope\n"
+
+
+def test_image_inspect_missing_image_prints_daemon_error_exit_1() -> None:
+    result = invoke(["image", "inspect", "nope"], _engine_with_busybox())
+    assert (result.exit_code, result.stdout) == (1, "[]\n")
     assert result.stderr == "Error response from daemon: No such image: nope\n"
 
 

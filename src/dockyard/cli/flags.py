@@ -23,9 +23,14 @@ class UsageError(Exception):
 
 
 class Flag:
-    """``kind``: ``bool``, ``str``, ``int`` or ``list`` (repeatable string)."""
+    """``kind``: ``bool``, ``str``, ``int`` or ``list`` (repeatable string).
 
-    __slots__ = ("default", "help", "kind", "long", "metavar", "short")
+    ``optional=True`` keeps the default ``None`` so that a verb can tell "not given" from
+    the zero value (cobra's ``flags.Changed``); ``aliases`` are hidden extra long names
+    (``--net`` for ``--network``).
+    """
+
+    __slots__ = ("aliases", "default", "help", "kind", "long", "metavar", "short")
 
     def __init__(
         self,
@@ -35,13 +40,16 @@ class Flag:
         help: str = "",
         default: Any = None,
         metavar: str = "",
+        optional: bool = False,
+        aliases: tuple[str, ...] = (),
     ) -> None:
         self.long = long
+        self.aliases = aliases
         self.short = short
         self.kind = kind
         self.help = help
         self.metavar = metavar or {"str": "string", "int": "int", "list": "list"}.get(kind, "")
-        if default is None:
+        if default is None and not optional:
             default = {"bool": False, "str": "", "int": 0, "list": []}[kind]
         self.default = default
 
@@ -53,7 +61,7 @@ class Flag:
 class Command:
     """What a verb accepts; ``path`` is how usage names it (``image ls``)."""
 
-    __slots__ = ("args", "description", "flags", "max_args", "min_args", "path")
+    __slots__ = ("args", "description", "flags", "interspersed", "max_args", "min_args", "path")
 
     def __init__(
         self,
@@ -63,8 +71,11 @@ class Command:
         flags: list[Flag],
         min_args: int = 0,
         max_args: int | None = None,
+        interspersed: bool = True,
     ) -> None:
+        """``interspersed=False``: flags end at the first positional (``run IMAGE CMD -x``)."""
         self.path = path
+        self.interspersed = interspersed
         self.args = args
         self.description = description
         self.flags = flags
@@ -103,9 +114,11 @@ class HelpRequested(Exception):
 def parse(cmd: Command, argv: list[str]) -> tuple[dict[str, Any], list[str]]:
     """Options by ``dest`` (defaults filled in) and the positional arguments."""
     by_long = {flag.long: flag for flag in cmd.flags}
+    by_long.update({alias: flag for flag in cmd.flags for alias in flag.aliases})
     by_short = {flag.short: flag for flag in cmd.flags if flag.short}
     opts: dict[str, Any] = {
-        f.dest: list(f.default) if f.kind == "list" else f.default for f in cmd.flags
+        f.dest: list(f.default) if f.kind == "list" and f.default is not None else f.default
+        for f in cmd.flags
     }
     positional: list[str] = []
     i = 0
@@ -115,7 +128,7 @@ def parse(cmd: Command, argv: list[str]) -> tuple[dict[str, Any], list[str]]:
         if arg == "--":
             positional.extend(argv[i:])
             break
-        if arg in ("--help", "-h") and "help" not in by_long:
+        if (arg == "--help" and "help" not in by_long) or (arg == "-h" and "h" not in by_short):
             raise HelpRequested
         if arg.startswith("--"):
             name, eq, value = arg[2:].partition("=")
@@ -155,6 +168,9 @@ def parse(cmd: Command, argv: list[str]) -> tuple[dict[str, Any], list[str]]:
                 break
         else:
             positional.append(arg)
+            if not cmd.interspersed:
+                positional.extend(argv[i:])
+                break
     _check_count(cmd, positional)
     return opts, positional
 
@@ -173,6 +189,8 @@ def _bool(cmd: Command, flag: Flag, value: str) -> bool:
 
 def _store(cmd: Command, opts: dict[str, Any], flag: Flag, value: str, shown: str) -> None:
     if flag.kind == "list":
+        if opts[flag.dest] is None:
+            opts[flag.dest] = []
         opts[flag.dest].append(value)
     elif flag.kind == "int":
         try:

@@ -35,7 +35,35 @@ VERBS = {
     "load": "load",
     "import": "import_",
     "events": "events",
+    "create": "create",
+    "run": "run",
+    "start": "start",
+    "stop": "stop",
+    "restart": "restart",
+    "kill": "kill",
+    "pause": "pause",
+    "unpause": "unpause",
+    "wait": "wait",
+    "rm": "rm",
+    "ps": "ps",
+    "logs": "logs",
+    "exec": "exec",
+    "attach": "attach",
+    "top": "top",
+    "stats": "stats",
+    "cp": "cp",
+    "export": "export",
+    "diff": "diff",
+    "commit": "commit",
+    "rename": "rename",
+    "update": "update",
+    "port": "port",
 }
+
+_CONTAINER_VERBS = (
+    "create run start stop restart kill pause unpause wait logs exec attach top stats cp "
+    "export diff commit rename update port"
+)
 
 GROUPS = {
     "image": {
@@ -52,6 +80,16 @@ GROUPS = {
         "prune": "image_prune",
     },
     "system": {"df": "df", "info": "info", "events": "events"},
+    "container": {
+        **{verb: verb for verb in _CONTAINER_VERBS.split()},
+        "ls": "ps",
+        "list": "ps",
+        "ps": "ps",
+        "rm": "rm",
+        "remove": "rm",
+        "inspect": "container_inspect",
+        "prune": "container_prune",
+    },
 }
 
 HELP = """
@@ -59,20 +97,47 @@ Usage:  dockyard [OPTIONS] COMMAND
 
 A container engine that speaks the Docker Engine API
 
+Common Commands:
+  run         Create and run a new container from an image
+  exec        Execute a command in a running container
+  ps          List containers
+  images      List images
+
 Commands:
+  attach      Attach local standard input, output, and error streams to a running container
+  commit      Create a new image from a container's changes
+  cp          Copy files/folders between a container and the local filesystem
+  create      Create a new container
+  diff        Inspect changes to files or directories on a container's filesystem
   events      Get real time events from the server
+  export      Export a container's filesystem as a tar archive
   history     Show the history of an image
   images      List images
   import      Import the contents from a tarball to create a filesystem image
   info        Display system-wide information
   inspect     Return low-level information on Docker objects
+  kill        Kill one or more running containers
   load        Load an image from a tar archive or STDIN
+  logs        Fetch the logs of a container
+  pause       Pause all processes within one or more containers
+  port        List port mappings or a specific mapping for the container
+  rename      Rename a container
+  restart     Restart one or more containers
+  rm          Remove one or more containers
   rmi         Remove one or more images
   save        Save one or more images to a tar archive (streamed to STDOUT by default)
+  start       Start one or more stopped containers
+  stats       Display a live stream of container(s) resource usage statistics
+  stop        Stop one or more running containers
   tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+  top         Display the running processes of a container
+  unpause     Unpause all processes within one or more containers
+  update      Update configuration of one or more containers
   version     Show the Dockyard version information
+  wait        Block until one or more containers stop, then print their exit codes
 
 Management Commands:
+  container   Manage containers
   image       Manage images
   system      Manage Dockyard
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any, BinaryIO
 
-    from dockyard.client.types import Body, ResponseLike, Transport
+    from dockyard.client.types import Body, HijackedStream, ResponseLike, Transport
 
 __all__ = ["MAX_API_VERSION", "Client", "encode_query"]
 
@@ -78,6 +78,7 @@ class Client:
         self.transport = transport
         self._version = version
         self._user_agent = user_agent
+        self._forks: list[Client] = []
 
     @property
     def api_version(self) -> str:
@@ -97,6 +98,38 @@ class Client:
 
     def close(self) -> None:
         self.transport.close()
+        for other in self._forks:
+            other.close()
+
+    def fork(self) -> Client:
+        """A client on its own connection, sharing the negotiated version (closed with this
+        one): for requests that stay pending while others run (``wait`` during ``run``)."""
+        other = Client(self.transport.clone(), self.api_version, self._user_agent)
+        self._forks.append(other)
+        return other
+
+    def hijack(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, Any] | list[tuple[str, str]] | None = None,
+        body: Any = None,
+    ) -> HijackedStream:
+        """``Upgrade: tcp`` request (attach, exec start); the raw stream, or ClientError."""
+        headers = {"User-Agent": self._user_agent, "Connection": "Upgrade", "Upgrade": "tcp"}
+        payload = None
+        if body is not None:
+            import json
+
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        target = f"/v{self.api_version}{path}{encode_query(query)}"
+        response, stream = self.transport.hijack(method, target, headers, payload)
+        if stream is None:
+            data = response.read()
+            status = response.status if response.status >= 400 else 500
+            raise ClientError(status, error_message(data, status))
+        return stream
 
     def request(
         self,

@@ -9,7 +9,7 @@ from dockyard.client.wire import ConnectError, Connection
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.client.types import Body
-    from dockyard.client.wire import Response
+    from dockyard.client.wire import Hijacked, Response
 
 __all__ = ["SocketTransport"]
 
@@ -28,6 +28,18 @@ class SocketTransport:
             return self._conn.request(method, path, headers, body)
         except ConnectError as err:
             raise DaemonUnreachable(self.host) from err
+
+    def hijack(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None = None
+    ) -> tuple[Response, Hijacked | None]:
+        try:
+            return self._conn.hijack(method, path, headers, body)
+        except ConnectError as err:
+            raise DaemonUnreachable(self.host) from err
+
+    def clone(self) -> SocketTransport:
+        """Another connection to the same daemon (a pending ``wait`` beside an attach)."""
+        return SocketTransport(self.host, self._conn._timeout)
 
     def close(self) -> None:
         self._conn.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-__all__ = ["Body", "ResponseLike", "Transport"]
+__all__ = ["Body", "HijackedStream", "ResponseLike", "Transport"]
 
 Body = bytes | Iterable[bytes] | None
 
@@ -30,6 +30,22 @@ class ResponseLike(Protocol):
     def close(self) -> None: ...
 
 
+class HijackedStream(Protocol):
+    """The bidirectional raw stream of an attach or exec start (after ``101 UPGRADED``)."""
+
+    def recv(self, size: int = 65536) -> bytes:
+        """Next bytes from the daemon; ``b""`` at the end of the stream."""
+        ...
+
+    def sendall(self, data: bytes) -> None: ...
+
+    def close_write(self) -> None:
+        """EOF for the container's stdin; output keeps flowing."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class Transport(Protocol):
     """Carries one request (``path`` includes the query) and returns the response head.
 
@@ -39,5 +55,15 @@ class Transport(Protocol):
     def request(
         self, method: str, path: str, headers: dict[str, str], body: Body = None
     ) -> ResponseLike: ...
+
+    def hijack(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None = None
+    ) -> tuple[ResponseLike, HijackedStream | None]:
+        """Send an ``Upgrade: tcp`` request; the stream is None unless it was upgraded."""
+        ...
+
+    def clone(self) -> Transport:
+        """A transport on a new connection to the same daemon."""
+        ...
 
     def close(self) -> None: ...

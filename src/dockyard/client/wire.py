@@ -17,7 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-__all__ = ["ConnectError", "Connection", "Response", "WireError"]
+__all__ = ["ConnectError", "Connection", "Hijacked", "Response", "WireError"]
 
 _READ_SIZE = 65536
 
@@ -131,6 +131,46 @@ class Response:
             self._conn._release(False)
 
 
+class Hijacked:
+    """The raw byte stream a connection becomes after ``101 UPGRADED`` (attach, exec start).
+
+    Bytes the daemon sent right behind the response head arrive in the same ``recv`` as the
+    head; they are kept (``read_ahead``) and returned first, so no output is lost.
+    """
+
+    __slots__ = ("_buf", "_sock")
+
+    def __init__(self, sock: _socket.socket, read_ahead: bytes) -> None:
+        self._sock = sock
+        self._buf = read_ahead
+
+    def recv(self, size: int = _READ_SIZE) -> bytes:
+        """Up to ``size`` bytes; ``b""`` once the daemon closed its side."""
+        if self._buf:
+            data, self._buf = self._buf[:size], self._buf[size:]
+            return data
+        try:
+            return self._sock.recv(size)
+        except OSError:
+            return b""
+
+    def sendall(self, data: bytes) -> None:
+        self._sock.sendall(data)
+
+    def close_write(self) -> None:
+        """Half-close: the container sees EOF on stdin, output keeps flowing."""
+        try:  # noqa: SIM105  (contextlib would cost start-up time)
+            self._sock.shutdown(_socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+
 class Connection:
     """A lazily (re)connected socket to ``unix:`` path or ``(host, port)``."""
 
@@ -222,6 +262,21 @@ class Connection:
             self._release(False)  # a kept-alive socket the server has closed meanwhile
             return self._exchange(method, target, headers, body)
 
+    def hijack(
+        self, method: str, target: str, headers: dict[str, str], body: bytes | None = None
+    ) -> tuple[Response, Hijacked | None]:
+        """Send an ``Upgrade: tcp`` request; on 101 (or a 200 raw stream from an old daemon)
+        the socket leaves this connection as a :class:`Hijacked` with the read-ahead bytes.
+        Any other status comes back as a normal :class:`Response` and no stream."""
+        status, fields = self._send(method, target, headers, body)
+        raw = fields.get("content-type", "").startswith("application/vnd.docker.")
+        if status == 101 or (status == 200 and raw):
+            sock, rest = self._sock, self._buf
+            assert sock is not None
+            self._sock, self._buf = None, b""
+            return Response(self, status, fields, True), Hijacked(sock, rest)
+        return Response(self, status, fields, method == "HEAD"), None
+
     def _exchange(
         self,
         method: str,
@@ -229,6 +284,16 @@ class Connection:
         headers: dict[str, str],
         body: bytes | Iterable[bytes] | None,
     ) -> Response:
+        status, fields = self._send(method, target, headers, body)
+        return Response(self, status, fields, method == "HEAD")
+
+    def _send(
+        self,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes | Iterable[bytes] | None,
+    ) -> tuple[int, dict[str, str]]:
         if self._sock is None:
             self._sock = self._connect()
             self._buf = b""
@@ -267,4 +332,4 @@ class Connection:
         except (OSError, WireError):
             self._release(False)
             raise
-        return Response(self, status, fields, method == "HEAD")
+        return status, fields

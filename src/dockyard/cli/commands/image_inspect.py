@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
     from dockyard.cli.context import Context
 
-__all__ = ["command", "inspect_objects", "run"]
+__all__ = ["command", "inspect_objects", "print_inspected", "run"]
 
 INSPECT_FORMAT_HELP = (
     "Format output using a custom template:\n"
@@ -30,7 +30,7 @@ def command(path: str) -> Command:
 
 
 def inspect_objects(ctx: Context, fmt: str, names: list[str], path: str) -> int:
-    """Fetch each ``path.format(name)``; print what was found, then the errors (exit 125)."""
+    """Fetch each ``path.format(name)``; print what was found, then the errors (exit 1)."""
     from dockyard.client.errors import ClientError
 
     found: list[Any] = []
@@ -42,7 +42,13 @@ def inspect_objects(ctx: Context, fmt: str, names: list[str], path: str) -> int:
         except ClientError as err:
             if err.status == 0:
                 raise
-            errors.append(err.message)
+            errors.append(f"Error response from daemon: {err.message}")
+    return print_inspected(ctx, fmt, found, errors)
+
+
+def print_inspected(ctx: Context, fmt: str, found: list[Any], errors: list[str]) -> int:
+    """The found objects (JSON array or one template line each), then the errors; exit 1
+    when any name failed, as docker's inspect does."""
     if fmt and fmt != "json":
         from dockyard.cli.output.formatter import compile_format
         from dockyard.cli.output.gotemplate import TemplateError
@@ -58,8 +64,8 @@ def inspect_objects(ctx: Context, fmt: str, names: list[str], path: str) -> int:
 
         ctx.write(json.dumps(found, indent=4, ensure_ascii=False) + "\n")
     if errors:
-        ctx.stderr.write("".join(f"Error response from daemon: {e}\n" for e in errors))
-        return 125
+        ctx.stderr.write("".join(f"{e}\n" for e in errors))
+        return 1
     return 0
 
 
