@@ -6,7 +6,9 @@
 Measures: `docker save -o` and `docker load -i` of a single-layer image of --size-mb
 (incompressible data), then `GET /images/json` and `docker images` with --images images in
 the store. The reference dockerd (Debian's docker.io, ../shared/tools/reference-dockerd) is
-started when it is not running and stopped again afterwards. Prints figures and ratios
+started when it is not running; it is shared with other users, so it is left running
+afterwards unless --stop-reference is given (and even then only when this run started it).
+Prints figures and ratios
 (dockyard / dockerd for times: below 1 means Dockyard is faster).
 """
 
@@ -99,6 +101,11 @@ def main() -> int:
     ap.add_argument("--size-mb", type=int, default=100)
     ap.add_argument("--images", type=int, default=500)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument(
+        "--stop-reference",
+        action="store_true",
+        help="stop the reference dockerd at the end if this run started it (off: it is shared)",
+    )
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: dockyardd mounts overlays")
@@ -178,7 +185,7 @@ def main() -> int:
         stop_daemon(d)
         unmount_below(base)
         subprocess.run(["rm", "-rf", str(base)], check=False)
-        if started_ref:
+        if started_ref and args.stop_reference:
             subprocess.run([str(REF_TOOL), "stop"], check=False)
     return 0
 
