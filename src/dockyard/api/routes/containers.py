@@ -37,7 +37,7 @@ class ContainerBackend(Protocol):
     async def pause(self, ref: str) -> None: ...
     async def unpause(self, ref: str) -> None: ...
     def wait(self, ref: str, condition: str) -> asyncio.Future[Any]: ...
-    async def remove(self, ref: str, force: bool) -> None: ...
+    async def remove(self, ref: str, force: bool, volumes: bool = False) -> None: ...
     def inspect(self, ref: str, size: bool = False) -> ContainerView: ...
     def list(
         self, *, all_: bool, limit: int, size: bool, filters: Filters
@@ -114,7 +114,9 @@ def setup(backend: ContainerBackend) -> Callable[[web.Application], None]:
         return response
 
     async def remove(request: web.Request) -> web.StreamResponse:
-        await backend.remove(request.match_info["id"], query_bool(request, "force"))
+        await backend.remove(
+            request.match_info["id"], query_bool(request, "force"), query_bool(request, "v")
+        )
         return _no_content()
 
     def install(app: web.Application) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from dockyard.daemon.config import DaemonConfig
+from dockyard.daemon.containers.hooks import ContainerHooks
 from dockyard.daemon.containers.layout import ContainerLayout
 from dockyard.daemon.containers.store import ContainerStore
 from dockyard.daemon.images import ImageService
@@ -91,6 +92,8 @@ class ContainerContext:
     locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     # Hooks the network and volume services fill in (issue 5); defaults do nothing.
     on_removed: list[Callable[[str], None]] = field(default_factory=list)
+    # The network and volume services' part of create/start/stop/rm/inspect (hooks.py).
+    hooks: list[ContainerHooks] = field(default_factory=list)
 
     def runtime(self, name: str) -> RuntimeChoice:
         try:

@@ -80,6 +80,8 @@ def _create_sync(ctx: ContainerContext, req: ContainerCreateRequest, name: str) 
         ctx.snapshotter.prepare(record.snapshot_key, ctx.images.rootfs_parent(record.image_id))
         data_dir.mkdir(parents=True, mode=0o710)
         write_etc_files(ctx.layout, record)
+        for hook in ctx.hooks:
+            hook.created(record)
     except BaseException:
         _undo(ctx, record)
         raise
@@ -87,6 +89,11 @@ def _create_sync(ctx: ContainerContext, req: ContainerCreateRequest, name: str) 
 
 
 def _undo(ctx: ContainerContext, record: Container) -> None:
+    for hook in ctx.hooks:
+        try:
+            hook.removed(record, True)
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            pass
     shutil.rmtree(ctx.layout.data_dir(record.id), ignore_errors=True)
     try:
         ctx.snapshotter.remove(record.snapshot_key)

@@ -19,7 +19,7 @@ from dockyard.daemon.containers import rootfs
 from dockyard.daemon.containers.context import ContainerContext, Exit
 from dockyard.daemon.containers.remove import remove
 from dockyard.daemon.containers.restart_policy import Backoff, should_restart, should_start_at_boot
-from dockyard.daemon.containers.start import start_locked
+from dockyard.daemon.containers.start import start_locked, stop_hooks
 from dockyard.daemon.containers.state import Status, transition
 from dockyard.daemon.containers.store import Container
 from dockyard.errors import DockyardError, NotFound
@@ -117,11 +117,12 @@ class ExitHandler:
     def _teardown(self, c: Container) -> None:
         with contextlib.suppress(DockyardError):
             self.ctx.runtime(c.host_config.runtime).runtime.delete(c.id, force=True)
+        stop_hooks(self.ctx, c)
         rootfs.unmount_rootfs(self.ctx.layout, c.id)
 
     async def _auto_remove(self, cid: str) -> None:
         try:
-            await remove(self.ctx, cid, force=True)
+            await remove(self.ctx, cid, force=True, volumes=True)
         except NotFound:
             pass
         except DockyardError as err:

@@ -67,7 +67,7 @@ def view(ctx: ContainerContext, c: Container, *, size: bool = False) -> Containe
     if size:
         size_rw = ctx.snapshotter.usage(c.snapshot_key).size
         size_root = size_rw + ctx.images.resolve(c.image_id).size
-    return ContainerView(
+    out = ContainerView(
         id=c.id,
         name=c.name,
         created=c.created,
@@ -91,6 +91,9 @@ def view(ctx: ContainerContext, c: Container, *, size: bool = False) -> Containe
         size_rw=size_rw,
         size_root_fs=size_root,
     )
+    for hook in ctx.hooks:
+        out = hook.view(c, out)
+    return out
 
 
 def _label_ok(labels: dict[str, str], spec: str) -> bool:

@@ -38,7 +38,10 @@ def _remove_files(ctx: ContainerContext, c: Container) -> None:
     shutil.rmtree(ctx.layout.data_dir(c.id), ignore_errors=True)
 
 
-async def remove(ctx: ContainerContext, ref: str, *, force: bool = False) -> None:
+async def remove(
+    ctx: ContainerContext, ref: str, *, force: bool = False, volumes: bool = False
+) -> None:
+    """``volumes`` (``rm -v``, and AutoRemove) also removes the anonymous volumes."""
     c = ctx.store.get(ref)
     async with ctx.locks[c.id]:
         c = ctx.store.get(c.id)
@@ -66,6 +69,8 @@ async def remove(ctx: ContainerContext, ref: str, *, force: bool = False) -> Non
             raise
         for hook in ctx.on_removed:
             hook(c.id)
+        for hooks in ctx.hooks:
+            await asyncio.to_thread(hooks.removed, c, volumes)
         ctx.store.delete(c.id)
         with contextlib.suppress(DockyardError):
             await ctx.monitor.forget(c.id)

@@ -82,12 +82,13 @@ def device_mappings(
     return tuple(out)
 
 
-def run_config(c: Container) -> RunConfig:
+def run_config(c: Container, extra_env: Sequence[str] = ()) -> RunConfig:
+    """``extra_env`` (link variables) comes first, so the container's own keys win."""
     cfg = c.config
     return RunConfig(
         cmd=cfg.cmd,
         entrypoint=cfg.entrypoint,
-        env=tuple(cfg.env or ()),
+        env=(*extra_env, *(cfg.env or ())),
         user=cfg.user,
         working_dir=cfg.working_dir,
         tty=cfg.tty,
@@ -160,6 +161,7 @@ def build_container_spec(
     host_capabilities: tuple[str, ...],
     init_binary: str | None,
     mounts: Sequence[ExtraMount] = (),
+    extra_env: Sequence[str] = (),
 ) -> Spec:
     rootfs = layout.rootfs(c.id)
     host = host_options(
@@ -180,7 +182,7 @@ def build_container_spec(
             id=c.id,
             rootfs=str(rootfs),
             image=ImageDefaults(),
-            config=run_config(c),
+            config=run_config(c, extra_env),
             host=host,
             user=user,
             mounts=(*etc_mounts(layout, c.id), *mounts),

@@ -71,8 +71,8 @@ class ContainerService:
     def wait(self, ref: str, condition: str) -> asyncio.Future[Exit]:
         return register_wait(self.ctx, ref, condition)
 
-    async def remove(self, ref: str, force: bool) -> None:
-        await remove_mod.remove(self.ctx, ref, force=force)
+    async def remove(self, ref: str, force: bool, volumes: bool = False) -> None:
+        await remove_mod.remove(self.ctx, ref, force=force, volumes=volumes)
 
     # -- queries ---------------------------------------------------------------------------
 

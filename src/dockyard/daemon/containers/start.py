@@ -12,17 +12,20 @@ import contextlib
 import dataclasses
 import logging
 import time
+from pathlib import Path
 
 from dockyard.daemon.containers import rootfs
 from dockyard.daemon.containers.context import ContainerContext
+from dockyard.daemon.containers.hooks import StartExtras
 from dockyard.daemon.containers.logopts import parse_log_options
 from dockyard.daemon.containers.runspec import build_container_spec, write_bundle
 from dockyard.daemon.containers.state import Action, Status, require, transition
 from dockyard.daemon.containers.store import Container
 from dockyard.errors import DockyardError, InvalidParameter
+from dockyard.runtime.spec import ExtraMount
 from dockyard.util.timefmt import rfc3339_nano
 
-__all__ = ["start", "start_locked"]
+__all__ = ["start", "start_locked", "stop_hooks"]
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +36,44 @@ def _network_for(c: Container) -> str:
     return "host" if c.host_config.network_mode == "host" else ""
 
 
+def _run_hooks(ctx: ContainerContext, c: Container, root: Path) -> StartExtras:
+    """Every hook's spec extras joined (hooks.py): the last network choice wins."""
+    network: str | None = None
+    mounts: list[ExtraMount] = []
+    env: list[str] = []
+    for hook in ctx.hooks:
+        extra = hook.prepare(c, root)
+        network = extra.network if extra.network is not None else network
+        mounts.extend(extra.mounts)
+        env.extend(extra.env)
+    return StartExtras(network, tuple(mounts), tuple(env))
+
+
+def stop_hooks(ctx: ContainerContext, c: Container) -> None:
+    """Every hook's ``stopped`` (idempotent; errors are logged, never raised)."""
+    for hook in ctx.hooks:
+        try:
+            hook.stopped(c)
+        except Exception:
+            log.exception("undoing the start of %s failed", c.id[:12])
+
+
 def _prepare(ctx: ContainerContext, c: Container) -> None:
-    rootfs.mount_rootfs(ctx.layout, ctx.snapshotter, c.id, c.snapshot_key)
+    root = rootfs.mount_rootfs(ctx.layout, ctx.snapshotter, c.id, c.snapshot_key)
     try:
+        extras = _run_hooks(ctx, c, root)
         spec = build_container_spec(
             c,
             ctx.layout,
-            network=_network_for(c),
+            network=_network_for(c) if extras.network is None else extras.network,
             host_capabilities=ctx.host_capabilities,
             init_binary=ctx.init_binary,
+            mounts=extras.mounts,
+            extra_env=extras.env,
         )
         write_bundle(ctx.layout, c.id, spec)
     except BaseException:
+        stop_hooks(ctx, c)
         rootfs.unmount_rootfs(ctx.layout, c.id)
         raise
 
@@ -53,6 +82,7 @@ def _teardown(ctx: ContainerContext, c: Container) -> None:
     """Undo a start: no runtime state, no mount (safe when half of it never happened)."""
     with contextlib.suppress(DockyardError):
         ctx.runtime(c.host_config.runtime).runtime.delete(c.id, force=True)
+    stop_hooks(ctx, c)
     rootfs.unmount_rootfs(ctx.layout, c.id)
 
 
