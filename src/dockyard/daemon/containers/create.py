@@ -8,6 +8,7 @@ snapshot or directory behind.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import shutil
 import time
@@ -90,10 +91,8 @@ def _create_sync(ctx: ContainerContext, req: ContainerCreateRequest, name: str) 
 
 def _undo(ctx: ContainerContext, record: Container) -> None:
     for hook in ctx.hooks:
-        try:
+        with contextlib.suppress(Exception):  # the original error is the one to report
             hook.removed(record, True)
-        except Exception:  # noqa: BLE001 - the original error is the one to report
-            pass
     shutil.rmtree(ctx.layout.data_dir(record.id), ignore_errors=True)
     try:
         ctx.snapshotter.remove(record.snapshot_key)
