@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.testing.daemon_process import Daemon, start_daemon, stop_daemon, unmount_below
+from dockyard.testing.daemon_process import Daemon, destroy_engine, start_daemon, unmount_below
 
 IS_ROOT = os.geteuid() == 0
 
@@ -51,7 +51,7 @@ def daemon() -> Iterator[Daemon]:
     try:
         yield d
     finally:
-        stop_daemon(d)
+        destroy_engine(d)
         unmount_below(base)
         shutil.rmtree(base, ignore_errors=True)
 

@@ -6,13 +6,21 @@ import json
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dockyard.testing.daemon_process import start_daemon, stop_daemon
+from dockyard.testing.daemon_process import destroy_engine_at, start_daemon, stop_daemon
 
 pytestmark = pytest.mark.root
+
+
+@pytest.fixture(autouse=True)
+def _no_engine_left(tmp_path: Path) -> Iterator[None]:
+    """Each daemon here starts a monitor that outlives it by design: end it after the test."""
+    yield
+    destroy_engine_at(tmp_path / "exec", tmp_path)
 
 
 def test_sigterm_stops_cleanly_and_removes_socket_and_pidfile(tmp_path: Path) -> None:

@@ -18,7 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Daemon", "start_daemon", "stop_daemon", "unmount_below", "wait_for"]
+__all__ = [
+    "Daemon",
+    "destroy_engine",
+    "destroy_engine_at",
+    "start_daemon",
+    "stop_daemon",
+    "unmount_below",
+    "wait_for",
+]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> None:
@@ -87,9 +95,7 @@ class Daemon:
             return False
 
 
-def start_daemon(
-    base: Path, extra_args: list[str] | None = None, *, debug: bool = True
-) -> Daemon:
+def start_daemon(base: Path, extra_args: list[str] | None = None, *, debug: bool = True) -> Daemon:
     base.mkdir(parents=True, exist_ok=True)
     sock = base / "dockyard.sock"
     log = base / "dockyardd.log"
@@ -143,3 +149,29 @@ def unmount_below(root: Path) -> None:
         targets = [line.split()[1] for line in mounts if line.split()[1].startswith(str(root))]
         for target in sorted(targets, key=len, reverse=True):
             subprocess.run(["umount", "-l", target], check=False, capture_output=True, timeout=30)
+
+
+def destroy_engine(daemon: Daemon) -> None:
+    """Everything a test daemon leaves once stopped: its monitor (which outlives dockyardd by
+    design), the containers runc still knows, and mounts below its directories."""
+    stop_daemon(daemon)
+    destroy_engine_at(daemon.exec_root, daemon.data_root.parent)
+
+
+def destroy_engine_at(exec_root: Path, base: Path) -> None:
+    """The monitor and containers of the engine whose exec root is ``exec_root``."""
+    pid_file = exec_root / "monitor.pid"
+    with contextlib.suppress(OSError, ValueError):
+        os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    runc_root = exec_root / "runc"
+    if runc_root.exists():
+        listed = subprocess.run(
+            ["runc", "--root", str(runc_root), "list", "-q"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+        for cid in listed.stdout.split():
+            subprocess.run(
+                ["runc", "--root", str(runc_root), "delete", "-f", cid],
+                capture_output=True, timeout=30, check=False,
+            )  # fmt: skip
+    unmount_below(base)
