@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -94,6 +94,11 @@ class ContainerContext:
     on_removed: list[Callable[[str], None]] = field(default_factory=list)
     # The network and volume services' part of create/start/stop/rm/inspect (hooks.py).
     hooks: list[ContainerHooks] = field(default_factory=list)
+    # Attaches waiting for a start (attach.py): each is awaited once by start.py right after
+    # the monitor holds the new process and before it runs, so no output is missed.
+    pending_attaches: defaultdict[str, list[Callable[[], Awaitable[None]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def runtime(self, name: str) -> RuntimeChoice:
         try:

@@ -94,6 +94,15 @@ def _exit_code_for(message: str) -> int:
     return 128
 
 
+async def _connect_pending_attaches(ctx: ContainerContext, cid: str) -> None:
+    """Connect the attaches registered before the start (``docker run``, ``start -a``)."""
+    for connect in ctx.pending_attaches.pop(cid, []):
+        try:
+            await connect()
+        except Exception:
+            log.exception("connecting an attach to %s failed", cid[:12])
+
+
 async def start_locked(ctx: ContainerContext, c: Container, ref: str) -> None:
     """Start ``c``; the caller holds the container's lock."""
     require(c.state.status, Action.START, c.id, ref)
@@ -113,6 +122,7 @@ async def start_locked(ctx: ContainerContext, c: Container, ref: str) -> None:
             cgroup_path=f"{c.host_config.resources.cgroup_parent or '/dockyard'}/{c.id}",
         )
         started = time.time()  # before the process can run, let alone exit
+        await _connect_pending_attaches(ctx, c.id)
         await ctx.monitor.start(c.id)
     except DockyardError as err:
         await asyncio.to_thread(_teardown, ctx, c)
