@@ -29,6 +29,38 @@ class HijackReader:
         self.stream.feed_eof()
 
 
+class _KeepHalfOpen(asyncio.Protocol):
+    """Stands in for aiohttp's protocol on a hijacked transport.
+
+    aiohttp closes a connection when the client half-closes it (``eof_received`` returns
+    None), but the docker CLI half-closes as soon as its stdin ends (``echo hi | docker run
+    -i ...``) and still reads the output. This keeps the transport open on EOF, turns EOF
+    into the reader's end, and hands flow control and the final ``connection_lost`` (which
+    cancels the handler) to aiohttp's protocol.
+    """
+
+    def __init__(self, inner: asyncio.BaseProtocol, reader: HijackReader) -> None:
+        self._inner = inner
+        self._reader = reader
+
+    def data_received(self, data: bytes) -> None:
+        self._reader.feed_data(data)
+
+    def eof_received(self) -> bool:
+        self._reader.feed_eof()
+        return True
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._reader.feed_eof()
+        self._inner.connection_lost(exc)
+
+
 class Hijacked:
     """Both directions of a hijacked connection."""
 
@@ -57,4 +89,7 @@ async def hijack(request: web.Request, content_type: str) -> Hijacked:
         return Hijacked(response, request.content)
     reader = HijackReader()
     request.protocol.set_parser(reader)  # type: ignore[arg-type]
+    transport = request.transport
+    if transport is not None and request.protocol is not None:
+        transport.set_protocol(_KeepHalfOpen(request.protocol, reader))
     return Hijacked(response, reader.stream)

@@ -16,17 +16,24 @@ from typing import Any
 from aiohttp import web
 
 from dockyard.api import server
+from dockyard.api.routes import attach as attach_routes
+from dockyard.api.routes import container_ops as container_ops_routes
 from dockyard.api.routes import containers as container_routes
+from dockyard.api.routes import exec as exec_routes
 from dockyard.api.routes import images as image_routes
+from dockyard.api.routes import networks as network_routes
+from dockyard.api.routes import logs as logs_routes
 from dockyard.api.routes import system as system_routes
 from dockyard.apitypes.images import summary_to_wire
 from dockyard.content.local import LocalContentStore
 from dockyard.daemon.config import DaemonConfig
 from dockyard.daemon.containers.context import ContainerContext, RuntimeChoice
+from dockyard.daemon.containers.io_service import ContainerIOService
 from dockyard.daemon.containers.layout import ContainerLayout
 from dockyard.daemon.containers.service import ContainerService
 from dockyard.daemon.containers.store import ContainerStore
 from dockyard.daemon.images import ImageService
+from dockyard.daemon.networks.wiring import NetworkParts, build_networks
 from dockyard.daemon.storage_probe import overlay_supported
 from dockyard.daemon.system import ContainerCounts, SystemService
 from dockyard.errors import InvalidParameter
@@ -191,6 +198,11 @@ def _build_containers(
     return service
 
 
+def _io_routes(io: ContainerIOService) -> list[server.RouteSetup]:
+    """attach/resize, logs and exec: the container I/O routes."""
+    return [attach_routes.setup(io), logs_routes.setup(io), exec_routes.setup(io)]
+
+
 def build(config: DaemonConfig) -> Engine:
     data_root = Path(config.data_root)
     data_root.mkdir(parents=True, exist_ok=True, mode=0o711)
@@ -199,6 +211,7 @@ def build(config: DaemonConfig) -> Engine:
     events = EventBus()
     images, snapshotter = _build_images(data_root, db, events)
     containers = _build_containers(config, db, events, images, snapshotter)
+    networks: NetworkParts = build_networks(config, db, events, containers.ctx)
 
     def container_counts() -> ContainerCounts:
         running, paused, stopped = containers.counts()
@@ -219,6 +232,9 @@ def build(config: DaemonConfig) -> Engine:
         system_routes.setup(facade),
         image_routes.setup(images),
         container_routes.setup(containers),
+        network_routes.setup(networks.facade),
+        container_ops_routes.setup(containers),
+        *_io_routes(ContainerIOService(containers.ctx)),
     )
 
     async def open_containers(_: web.Application) -> None:
@@ -227,7 +243,9 @@ def build(config: DaemonConfig) -> Engine:
     async def close_containers(_: web.Application) -> None:
         await containers.close()
 
+    app.on_startup.append(networks.open_kernel)
     app.on_startup.append(open_containers)
+    app.on_startup.append(networks.restore)
     app.on_cleanup.append(close_containers)
     engine = Engine(
         config=config, db=db, events=events, system=system, app=app, images=images,
