@@ -99,6 +99,10 @@ class ContainerContext:
     pending_attaches: defaultdict[str, list[Callable[[], Awaitable[None]]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    # Called in the event loop with the container id once a start is recorded (start.py)
+    # and once an exit is recorded (exits.py): the health checks start and stop here.
+    on_started: list[Callable[[str], None]] = field(default_factory=list)
+    on_exited: list[Callable[[str], None]] = field(default_factory=list)
 
     def runtime(self, name: str) -> RuntimeChoice:
         try:

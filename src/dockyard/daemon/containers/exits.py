@@ -98,6 +98,8 @@ class ExitHandler:
             return dataclasses.replace(cur, state=state)
 
         c = ctx.store.update(cid, exited)
+        for hook in ctx.on_exited:
+            hook(cid)
         with contextlib.suppress(DockyardError):
             await ctx.monitor.forget(cid)
         if oom:

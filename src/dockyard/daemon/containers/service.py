@@ -7,19 +7,28 @@ table stays thin and each verb stays testable alone.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 
 from dockyard.apitypes.container_create import ContainerCreateRequest
 from dockyard.apitypes.containers import ContainerView
 from dockyard.apitypes.filters import Filters
+from dockyard.apitypes.host_config import Resources, RestartPolicy
+from dockyard.apitypes.stats import Stats, TopResult
 from dockyard.daemon.containers import create as create_mod
 from dockyard.daemon.containers import pause as pause_mod
+from dockyard.daemon.containers import prune as prune_mod
 from dockyard.daemon.containers import query
 from dockyard.daemon.containers import remove as remove_mod
+from dockyard.daemon.containers import rename as rename_mod
 from dockyard.daemon.containers import start as start_mod
 from dockyard.daemon.containers import stop as stop_mod
+from dockyard.daemon.containers import top as top_mod
+from dockyard.daemon.containers import update as update_mod
 from dockyard.daemon.containers.context import ContainerContext, Exit
 from dockyard.daemon.containers.exits import ExitHandler
+from dockyard.daemon.containers.health import HealthMonitor
 from dockyard.daemon.containers.state import Status
+from dockyard.daemon.containers.stats import CgroupReader, stats_stream
 from dockyard.daemon.containers.wait import register_wait
 
 __all__ = ["ContainerService"]
@@ -30,6 +39,10 @@ class ContainerService:
         self.ctx = ctx
         self.exits = ExitHandler(ctx)
         self._watcher: asyncio.Task[None] | None = None
+        self.health = HealthMonitor(ctx)
+        ctx.on_started.append(self.health.started)
+        ctx.on_exited.append(self.health.exited)
+        self.cgroups = CgroupReader()
 
     # -- lifecycle of the service ---------------------------------------------------------
 
@@ -37,12 +50,14 @@ class ContainerService:
         """Connect to the monitor, catch up on exits, apply restart policies, then watch."""
         await self.ctx.monitor.connect()
         await self.exits.reconcile()
+        self.health.resume()
         self._watcher = asyncio.create_task(self.exits.run())
 
     async def close(self) -> None:
         if self._watcher is not None:
             self._watcher.cancel()
         await self.exits.close()
+        await self.health.close()
         await self.ctx.monitor.close()
 
     # -- verbs -----------------------------------------------------------------------------
@@ -73,6 +88,24 @@ class ContainerService:
 
     async def remove(self, ref: str, force: bool, volumes: bool = False) -> None:
         await remove_mod.remove(self.ctx, ref, force=force, volumes=volumes)
+
+    async def top(self, ref: str, ps_args: str) -> TopResult:
+        return await top_mod.top(self.ctx, self.cgroups, ref, ps_args)
+
+    def stats(self, ref: str, *, stream: bool, one_shot: bool) -> AsyncGenerator[Stats, None]:
+        return stats_stream(self.ctx, self.cgroups, ref, stream=stream, one_shot=one_shot)
+
+    async def update(
+        self, ref: str, resources: Resources, restart_policy: RestartPolicy, ncpu: int | None
+    ) -> tuple[str, ...]:
+        req = update_mod.UpdateRequest(resources, restart_policy)
+        return await update_mod.update(self.ctx, ref, req, ncpu=ncpu)
+
+    async def rename(self, ref: str, new_name: str) -> None:
+        await rename_mod.rename(self.ctx, ref, new_name)
+
+    async def prune(self, filters: Filters) -> prune_mod.PruneReport:
+        return await prune_mod.prune(self.ctx, filters)
 
     # -- queries ---------------------------------------------------------------------------
 

@@ -151,6 +151,8 @@ async def start_locked(ctx: ContainerContext, c: Container, ref: str) -> None:
 
     ctx.store.update(c.id, running)
     ctx.emit("start", c.id, image=c.image, name=c.name)
+    for hook in ctx.on_started:
+        hook(c.id)
 
 
 async def start(ctx: ContainerContext, ref: str) -> None:
