@@ -18,7 +18,6 @@ from aiohttp import web
 from dockyard.api import server
 from dockyard.api.routes import attach as attach_routes
 from dockyard.api.routes import container_ops as container_ops_routes
-from dockyard.api.routes import container_ops as container_ops_routes
 from dockyard.api.routes import containers as container_routes
 from dockyard.api.routes import exec as exec_routes
 from dockyard.api.routes import images as image_routes
@@ -233,7 +232,6 @@ def build(config: DaemonConfig) -> Engine:
         system_routes.setup(facade),
         image_routes.setup(images),
         container_routes.setup(containers),
-        container_ops_routes.setup(containers),
         network_routes.setup(networks.facade),
         container_ops_routes.setup(containers),
         *_io_routes(ContainerIOService(containers.ctx)),
