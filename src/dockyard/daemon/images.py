@@ -41,10 +41,10 @@ from dockyard.image.archive_write import write_archive
 from dockyard.image.configs import ConfigCache
 from dockyard.image.filters import dangling_filter, labels_match, parse_timestamp
 from dockyard.image.filters import reference_matches as ref_matches
-from dockyard.image.importer import ImportOptions, import_rootfs
+from dockyard.image.importer import ImportOptions, import_rootfs, write_blob
 from dockyard.image.store import ImageRecord, ImageStore, NewImage, repo_tag_reference
 from dockyard.image.unpack import Unpacker, UnpackResult
-from dockyard.oci import reference
+from dockyard.oci import mediatypes, reference
 from dockyard.oci.descriptor import Descriptor
 from dockyard.oci.digest import Digest
 from dockyard.oci.image import ImageConfig, Manifest
@@ -137,7 +137,9 @@ class ImageService:
                     f"blob {digest} was removed while the image was being stored; retry"
                 ) from err
 
-    def _register(self, images: Sequence[ArchiveImage], *, verify: bool) -> list[str]:
+    def _register(
+        self, images: Sequence[ArchiveImage], *, verify: bool, parent: str = ""
+    ) -> list[str]:
         """Unpack and record ``images`` all or nothing; return messages for moved tags."""
         with self._lock:
             results: list[UnpackResult] = []
@@ -154,6 +156,7 @@ class ImageService:
                         target=self._manifest_descriptor(image),
                         created=_created(config),
                         size=result.size,
+                        parent=parent,
                         top_chain=result.top_chain,
                     )
                     blobs = (
@@ -221,6 +224,76 @@ class ImageService:
                 lines.append(f"Loaded image ID: {image.config_digest}")
             self._event("load", image.config_digest, image.config_digest)
         return lines
+
+    # -- commit -------------------------------------------------------------------------
+
+    def store_layer(self, produce: Callable[[BinaryIO], bool]) -> Descriptor | None:
+        """Stream an uncompressed layer tar from ``produce(out)`` into the content store.
+
+        ``produce`` returns False when the layer turned out empty: nothing is kept and
+        None is returned (dockerd records an empty layer as history only). The blob digest
+        is the diff_id, as for imports.
+        """
+        writer = self._content.writer(f"commit-{time.time_ns()}")
+        try:
+            out = _WriterFile(writer.write)
+            if not produce(out):  # type: ignore[arg-type]
+                writer.abort()
+                return None
+            digest = writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+        return Descriptor(media_type=mediatypes.OCI_LAYER, digest=digest, size=out.size)
+
+    def add_child_image(
+        self,
+        parent_id: str,
+        layer: Descriptor | None,
+        config: ImageConfig,
+        ref: reference.Reference | None = None,
+    ) -> str:
+        """Record ``config`` as a child of ``parent_id`` (``docker commit``); return its id.
+
+        The manifest is the parent's layers plus ``layer`` (from :meth:`store_layer`);
+        the new layer is unpacked into a snapshot keyed by its chain id, the image is
+        recorded with its parent and tagged ``ref``. On failure blobs written here that no
+        image references are deleted.
+        """
+        parent = self._store.get(Digest(parent_id)) if parent_id else None
+        layers: tuple[Descriptor, ...] = ()
+        if parent is not None:
+            with self._content.open(parent.target.digest) as fh:
+                layers = Manifest.from_bytes(fh.read()).layers
+        if layer is not None:
+            layers = (*layers, layer)
+        new: set[Digest] = {layer.digest} if layer is not None else set()
+        try:
+            config_desc, is_new = write_blob(
+                self._content, config.to_bytes(), mediatypes.OCI_CONFIG
+            )
+            if is_new:
+                new.add(config_desc.digest)
+            manifest = Manifest(config=config_desc, layers=layers)
+            manifest_desc, is_new = write_blob(
+                self._content, manifest.to_bytes(), mediatypes.OCI_MANIFEST
+            )
+            if is_new:
+                new.add(manifest_desc.digest)
+            image = ArchiveImage(
+                config_digest=config_desc.digest,
+                manifest=manifest,
+                manifest_digest=manifest_desc.digest,
+                diff_ids=config.diff_ids,
+                names=(str(ref),) if ref is not None else (),
+            )
+            self._register([image], verify=False, parent=parent_id)
+        except BaseException:
+            self._drop_unreferenced(new)
+            raise
+        if ref is not None:
+            self._event("tag", image.config_digest, ref.familiar())
+        return image.config_digest
 
     # -- save ---------------------------------------------------------------------------
 
@@ -477,6 +550,22 @@ class ImageService:
                 )
             )
         return layers_size, out
+
+
+class _WriterFile:
+    """A write-only file object over a content writer's ``write``, counting bytes."""
+
+    def __init__(self, write: Callable[[bytes], object]) -> None:
+        self._write = write
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self._write(bytes(data))
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
 
 
 def _all_blobs(images: Sequence[ArchiveImage]) -> set[Digest]:

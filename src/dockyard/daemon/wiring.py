@@ -17,6 +17,7 @@ from aiohttp import web
 
 from dockyard.api import server
 from dockyard.api.routes import attach as attach_routes
+from dockyard.api.routes import container_fs as container_fs_routes
 from dockyard.api.routes import container_ops as container_ops_routes
 from dockyard.api.routes import containers as container_routes
 from dockyard.api.routes import exec as exec_routes
@@ -234,6 +235,7 @@ def build(config: DaemonConfig) -> Engine:
         container_routes.setup(containers),
         network_routes.setup(networks.facade),
         container_ops_routes.setup(containers),
+        container_fs_routes.setup(containers),
         *_io_routes(ContainerIOService(containers.ctx)),
     )
 

@@ -7,14 +7,21 @@ table stays thin and each verb stays testable alone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import BinaryIO
 
 from dockyard.apitypes.container_create import ContainerCreateRequest
+from dockyard.apitypes.container_fs import Change, CommitOptions, PathStat, PutArchiveOptions
 from dockyard.apitypes.containers import ContainerView
 from dockyard.apitypes.filters import Filters
 from dockyard.apitypes.host_config import Resources, RestartPolicy
 from dockyard.apitypes.stats import Stats, TopResult
+from dockyard.daemon.containers import archive as archive_mod
+from dockyard.daemon.containers import commit as commit_mod
 from dockyard.daemon.containers import create as create_mod
+from dockyard.daemon.containers import export as export_mod
+from dockyard.daemon.containers import fsdiff as fsdiff_mod
 from dockyard.daemon.containers import pause as pause_mod
 from dockyard.daemon.containers import prune as prune_mod
 from dockyard.daemon.containers import query
@@ -106,6 +113,28 @@ class ContainerService:
 
     async def prune(self, filters: Filters) -> prune_mod.PruneReport:
         return await prune_mod.prune(self.ctx, filters)
+
+    # -- filesystem (cp, export, diff, commit) ---------------------------------------------
+
+    async def path_stat(self, ref: str, path: str) -> PathStat:
+        return await archive_mod.path_stat(self.ctx, ref, path)
+
+    def open_archive(
+        self, ref: str, path: str
+    ) -> AbstractAsyncContextManager[archive_mod.ArchiveStream]:
+        return archive_mod.open_archive(self.ctx, ref, path)
+
+    async def extract_archive(self, ref: str, body: BinaryIO, options: PutArchiveOptions) -> None:
+        await archive_mod.extract_archive(self.ctx, ref, body, options)
+
+    def open_export(self, ref: str) -> AbstractAsyncContextManager[Callable[[BinaryIO], None]]:
+        return export_mod.open_export(self.ctx, ref)
+
+    async def changes(self, ref: str) -> list[Change]:
+        return await fsdiff_mod.container_changes(self.ctx, ref)
+
+    async def commit(self, options: CommitOptions) -> str:
+        return await commit_mod.commit(self.ctx, options)
 
     # -- queries ---------------------------------------------------------------------------
 
