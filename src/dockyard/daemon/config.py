@@ -3,6 +3,12 @@
 As in Docker, an unknown key or a value of the wrong type in daemon.json stops the start
 with a message naming it, and an option given both as a flag and in the file is an error
 (which one should win is ambiguous, so neither does).
+
+Networking keys: ``bridge`` names the default bridge's link (Docker's ``-b``; default
+``dockyard0``), ``nft-table`` names Dockyard's own nftables table (default ``dockyard``),
+``iptables`` false programs no firewall at all (published ports then use the userland
+proxy), ``ip-forward`` false leaves ``net.ipv4.ip_forward`` alone. Two daemons on one host
+must differ in ``bridge`` and ``nft-table`` (test daemons set both).
 """
 
 from __future__ import annotations
@@ -44,6 +50,10 @@ class DaemonConfig:
     log_driver: str = "json-file"
     log_opts: dict[str, str] = field(default_factory=dict)
     pidfile: str = "/run/dockyard.pid"
+    bridge: str = ""
+    nft_table: str = ""
+    iptables: bool = True
+    ip_forward: bool = True
 
 
 # daemon.json key -> (field name, expected JSON type(s))
@@ -63,6 +73,10 @@ _KEYS: dict[str, tuple[str, tuple[type, ...]]] = {
     "log-driver": ("log_driver", (str,)),
     "log-opts": ("log_opts", (dict,)),
     "pidfile": ("pidfile", (str,)),
+    "bridge": ("bridge", (str,)),
+    "nft-table": ("nft_table", (str,)),
+    "iptables": ("iptables", (bool,)),
+    "ip-forward": ("ip_forward", (bool,)),
 }
 
 

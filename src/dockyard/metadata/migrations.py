@@ -101,4 +101,45 @@ _V3_CONTAINERS = [
     "CREATE INDEX execs_container ON execs(container_id)",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1_IMAGES, _V2_IMAGE_STATE, _V3_CONTAINERS]
+_V4_NETWORKS = [
+    # One row per network (the predefined bridge/host/none too). subnet/gateway/ip_range are
+    # "" for drivers without addresses; bridge is the kernel link name; labels and options
+    # are JSON objects; ipam is the JSON of the network's address pool (ipam.Subnet.to_dict:
+    # every allocated address), updated in the same transaction as the endpoint taking one.
+    """CREATE TABLE networks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        driver TEXT NOT NULL,
+        subnet TEXT NOT NULL DEFAULT '',
+        gateway TEXT NOT NULL DEFAULT '',
+        ip_range TEXT NOT NULL DEFAULT '',
+        bridge TEXT NOT NULL DEFAULT '',
+        internal INTEGER NOT NULL DEFAULT 0,
+        attachable INTEGER NOT NULL DEFAULT 0,
+        labels TEXT NOT NULL DEFAULT '{}',
+        options TEXT NOT NULL DEFAULT '{}',
+        created REAL NOT NULL,
+        ipam TEXT NOT NULL DEFAULT ''
+    )""",
+    # A container's attachment to a network, from create (or connect) to removal (or
+    # disconnect). endpoint_id, ip and mac are set while the container is joined (running)
+    # and "" otherwise; requested_ip is the user's --ip; aliases and links are JSON lists;
+    # ports the JSON list of published [proto, host_ip, host_port, container_port] (kept so
+    # that a restarted daemon re-holds the same host ports).
+    """CREATE TABLE endpoints (
+        container_id TEXT NOT NULL,
+        network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+        endpoint_id TEXT NOT NULL DEFAULT '',
+        ip TEXT NOT NULL DEFAULT '',
+        mac TEXT NOT NULL DEFAULT '',
+        requested_ip TEXT NOT NULL DEFAULT '',
+        aliases TEXT NOT NULL DEFAULT '[]',
+        links TEXT NOT NULL DEFAULT '[]',
+        ports TEXT NOT NULL DEFAULT '[]',
+        position INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (container_id, network_id)
+    )""",
+    "CREATE INDEX endpoints_network ON endpoints(network_id)",
+]
+
+MIGRATIONS: list[list[str]] = [_V1_IMAGES, _V2_IMAGE_STATE, _V3_CONTAINERS, _V4_NETWORKS]
