@@ -46,6 +46,11 @@ def test_cmd_runs_its_arguments() -> None:
     assert probe is not None and probe.argv == ("true", "x")
 
 
+def test_exec_events_show_the_entrypoint_then_a_space_then_the_arguments() -> None:
+    probe = probe_for(_config("CMD", "true"))
+    assert probe is not None and probe.command_line == "true "
+
+
 @pytest.mark.parametrize("test", [("NONE",), (), ("BOGUS", "x"), ("CMD",)])
 def test_disabled_or_unknown_tests_have_no_probe(test: tuple[str, ...]) -> None:
     assert probe_for(_config(*test)) is None

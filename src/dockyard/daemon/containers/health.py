@@ -78,8 +78,9 @@ class Probe:
 
     @property
     def command_line(self) -> str:
-        """What the exec events show: entrypoint and arguments joined by spaces."""
-        return " ".join(self.argv)
+        """What the exec events show: the entrypoint, a space, the arguments joined by
+        spaces (so ``CMD true`` reads ``true `` with its trailing space, as in dockerd)."""
+        return f"{self.argv[0]} {' '.join(self.argv[1:])}"
 
 
 def probe_for(config: ContainerConfig) -> Probe | None:
