@@ -23,7 +23,7 @@ from dockyard.apitypes.container_fs import (
     go_time,
     path_stat_header,
 )
-from dockyard.daemon.containers.archive import stat_path, write_archive
+from dockyard.daemon.containers.archive import copy_owner, stat_path, write_archive
 from dockyard.daemon.containers.commit import filter_layer
 from dockyard.daemon.containers.extract import ExtractOptions, extract_into
 from dockyard.daemon.containers.fsdiff import LayerDirs, changes
@@ -229,3 +229,13 @@ def test_commit_layer_filter_drops_mount_points_and_their_bare_parent() -> None:
 def test_commit_layer_filter_reports_an_empty_layer() -> None:
     out = io.BytesIO()
     assert not filter_layer(_tar(("etc", "d", ""), ("etc/resolv.conf", "f", "")), out)
+
+
+def test_copy_uid_gid_owner_comes_from_the_containers_passwd(rootfs: tuple[Path, int]) -> None:
+    root, fd = rootfs
+    (root / "etc" / "passwd").write_text("app:x:1000:1001::/home/app:/bin/sh\n")
+    assert copy_owner(root, fd, "") is None
+    assert copy_owner(root, fd, "app") == (1000, 1001)
+    assert copy_owner(root, fd, "42:43") == (42, 43)
+    with pytest.raises(InvalidParameter, match="unable to find user nobody"):
+        copy_owner(root, fd, "nobody")
