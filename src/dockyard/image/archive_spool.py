@@ -5,6 +5,10 @@ index.json usually come last), so each regular member is hashed, probed as a pos
 (:class:`~dockyard.image.archive_layerscan.LayerProbe`) and kept: small ones and JSON
 documents in memory, the rest in a content-store ingest. Nothing is visible in the store
 until :meth:`Spool.commit`; :meth:`Spool.abort` drops every ingest.
+
+Each byte is hashed once: a member spooled to an ingest whose writer offers its running
+digest (:class:`DigestingWriter`, as the local store's does) takes its digest from there,
+the same hash the commit checks the blob against.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import contextlib
 import logging
 import os
 import uuid
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from dockyard.content.base import ContentStore, Writer
 from dockyard.errors import DockyardError, InvalidParameter
@@ -29,7 +33,7 @@ from dockyard.image.archive_tarstream import (
 )
 from dockyard.oci.digest import Digest, Hasher
 
-__all__ = ["Member", "Spool", "member_path"]
+__all__ = ["DigestingWriter", "Member", "Spool", "member_path"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,13 @@ _MEMORY_MEMBER = 4 << 20  # members up to this size stay in memory...
 _MEMORY_JSON = 64 << 20  # ...and JSON documents (configs) up to this...
 _MEMORY_TOTAL = 256 << 20  # ...while the archive's in-memory total stays under this
 _MAX_LINK_HOPS = 16
+
+
+@runtime_checkable
+class DigestingWriter(Protocol):
+    """A content writer that tells the digest of what it was given so far."""
+
+    def digest(self) -> Digest: ...
 
 
 def member_path(name: str, what: str = "archive member") -> str:
@@ -57,7 +68,7 @@ class Member:
 
     def __init__(self, spool: Spool, name: str, size: int) -> None:
         self._spool = spool
-        self._hasher = Hasher()
+        self._hasher: Hasher | None = Hasher()  # None: the writer hashes
         self.name = name
         self.size = size
         self.digest = Digest("")
@@ -68,7 +79,10 @@ class Member:
     def data(self, chunk: memoryview) -> None:
         if self.buffer is None and self.writer is None:
             self._spool.place(self, chunk)
-        self._hasher.update(chunk)
+            if isinstance(self.writer, DigestingWriter):
+                self._hasher = None
+        if self._hasher is not None:
+            self._hasher.update(chunk)
         if self.buffer is not None:
             self.buffer += chunk
         else:
@@ -79,7 +93,11 @@ class Member:
     def end(self) -> None:
         if self.buffer is None and self.writer is None:
             self.buffer = bytearray()  # an empty member
-        self.digest = self._hasher.digest()
+        if self._hasher is not None:
+            self.digest = self._hasher.digest()
+        else:
+            assert isinstance(self.writer, DigestingWriter)
+            self.digest = self.writer.digest()
         self.probe.finish()
 
     def bytes(self) -> bytes | None:

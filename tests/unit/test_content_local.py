@@ -1,0 +1,31 @@
+"""LocalWriter beyond the store contract: the running digest the archive reader relies on."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dockyard.content.local import LocalContentStore
+from dockyard.oci.digest import compute
+
+
+def test_writer_digest_is_the_digest_commit_names_the_blob(tmp_path: Path) -> None:
+    store = LocalContentStore(tmp_path)
+    data = os.urandom(20 << 20)  # past several writeback strides
+    writer = store.writer("ref")
+    for start in range(0, len(data), 3 << 20):
+        writer.write(data[start : start + (3 << 20)])
+    assert writer.digest() == compute(data)
+    assert writer.commit(len(data), compute(data)) == compute(data)
+    with store.open(compute(data)) as fh:
+        assert fh.read() == data
+
+
+def test_resumed_writer_digest_covers_the_bytes_written_before(tmp_path: Path) -> None:
+    store = LocalContentStore(tmp_path)
+    with store.writer("ref") as first:
+        first.write(b"hello ")
+    resumed = store.writer("ref")
+    resumed.write(b"world")
+    assert resumed.digest() == compute(b"hello world")
+    resumed.abort()
