@@ -6,7 +6,9 @@ import io
 import os
 import stat
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -31,8 +33,32 @@ def outside(tmp_path: Path) -> Path:
     return o
 
 
+@pytest.fixture(autouse=True, params=["stream", "file"])
+def source(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Every test runs twice: the layer as a stream (pipe, decompressor) and as a regular
+    file, which is read by offset with copy_file_range; the checks must hold for both."""
+    _LAYER_DIR[:] = [tmp_path_factory.mktemp("layers")] if request.param == "file" else []
+    yield request.param
+    _LAYER_DIR.clear()
+
+
+_LAYER_DIR: list[Path] = []  # where layer files go (away from the root's neighbours)
+
+
+def open_layer(data: bytes) -> BinaryIO:
+    """The layer as the current ``source`` mode hands it to apply_layer."""
+    if not _LAYER_DIR:
+        return io.BytesIO(data)
+    path = _LAYER_DIR[0] / f"layer-{len(list(_LAYER_DIR[0].iterdir()))}.tar"
+    path.write_bytes(data)
+    return path.open("rb")
+
+
 def apply(root: Path, *entries: Entry, overlay: bool = False) -> int:
-    return apply_layer(layer(*entries), root, overlay_whiteouts=overlay)
+    with open_layer(layer(*entries).getvalue()) as stream:
+        return apply_layer(stream, root, overlay_whiteouts=overlay)
 
 
 def snapshot(path: Path) -> dict[str, bytes | None]:
@@ -146,8 +172,34 @@ def test_later_member_replaces_a_dir_with_a_file(root: Path) -> None:
 
 def test_corrupt_tar_is_invalid_parameter(root: Path) -> None:
     data = layer(reg("f", b"x" * 2000)).getvalue()[:1500]
-    with pytest.raises(InvalidParameter):
-        apply_layer(io.BytesIO(data), root, overlay_whiteouts=False)
+    with pytest.raises(InvalidParameter), open_layer(data) as stream:
+        apply_layer(stream, root, overlay_whiteouts=False)
+
+
+def test_member_data_cut_short_is_invalid_parameter(root: Path) -> None:
+    data = layer(reg("f", b"x" * 5000), reg("g", b"y")).getvalue()[:2048]
+    with pytest.raises(InvalidParameter, match="unexpected end of data"), open_layer(data) as f:
+        apply_layer(f, root, overlay_whiteouts=False)
+
+
+def test_file_layer_is_copied_by_offset_not_read_through_python(
+    root: Path, source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if source == "stream":
+        pytest.skip("only a regular file has offsets to copy from")
+    calls: list[int] = []
+    real = os.copy_file_range
+
+    def counting(src: int, dst: int, count: int, offset_src: int | None = None) -> int:
+        calls.append(count)
+        return real(src, dst, count, offset_src)
+
+    monkeypatch.setattr(os, "copy_file_range", counting)
+    data = os.urandom(70_000)
+    apply(root, reg("a", b"small"), reg("big", data))
+    assert (root / "big").read_bytes() == data
+    assert (root / "a").read_bytes() == b"small"
+    assert calls == [5, 70_000]
 
 
 # --- whiteouts, plain directory ----------------------------------------------------------
