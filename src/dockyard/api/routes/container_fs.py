@@ -1,6 +1,7 @@
 """Container filesystem routes: cp (archive HEAD/GET/PUT), export, changes, commit.
 
-Tars stream out of a worker thread through a pipe into a chunked response while the
+Booleans are dockerd's ``BoolValue`` (anything but "", 0, no, false, none is true). Tars
+stream out of a worker thread through a pipe into a chunked response while the
 backend's ``async with`` holds the container's rootfs; ``PUT`` reads the body from the
 worker thread (:func:`~dockyard.api.routes.images.body_stream`), never buffering it whole.
 """
@@ -18,8 +19,8 @@ from typing import BinaryIO, Protocol, cast
 
 from aiohttp import web
 
-from dockyard.api.params import json_body, query_bool
-from dockyard.api.routes.images import body_stream
+from dockyard.api.params import json_body
+from dockyard.api.routes.images import body_stream, query_bool
 from dockyard.api.server import add_route, json_response
 from dockyard.apitypes.container_config import ContainerConfig
 from dockyard.apitypes.container_fs import (
@@ -143,7 +144,7 @@ def setup(backend: ContainerFsBackend) -> Callable[[web.Application], None]:
         body = await json_body(request)
         if body is not None and not isinstance(body, dict):
             raise InvalidParameter("commit body must be a container Config object")
-        pause = q.get("pause", "")
+        pause = q.get("pause", "").strip()
         options = CommitOptions(
             container=q.get("container", ""),
             repo=q.get("repo", ""),

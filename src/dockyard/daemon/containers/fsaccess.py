@@ -31,7 +31,7 @@ from dockyard.daemon.containers.context import ContainerContext
 from dockyard.daemon.containers.fspath import DIR_FLAGS
 from dockyard.daemon.containers.state import Status
 from dockyard.daemon.containers.store import Container
-from dockyard.errors import Conflict
+from dockyard.errors import Conflict, NotFound
 
 __all__ = ["RootfsHandle", "open_rootfs"]
 
@@ -79,6 +79,9 @@ async def open_rootfs(ctx: ContainerContext, ref: str) -> AsyncIterator[RootfsHa
             yield RootfsHandle(c, path, fd)
         finally:
             os.close(fd)
-            live = ctx.store.get(c.id).state.status in (Status.RUNNING, Status.PAUSED)
+            try:
+                live = ctx.store.get(c.id).state.status in (Status.RUNNING, Status.PAUSED)
+            except NotFound:
+                live = False
             if mounted_here and not live:
                 await asyncio.to_thread(rootfs.unmount_rootfs, ctx.layout, c.id)
