@@ -218,9 +218,7 @@ class HealthMonitor:
 
     def exited(self, cid: str) -> None:
         """The container stopped: no more checks, and the status reads ``unhealthy``."""
-        had_task = self._cancel(cid)
-        if not had_task:
-            return
+        self._cancel(cid)
 
         def stopped(cur: Container) -> Container:
             if cur.state.health is None:
@@ -286,8 +284,11 @@ class HealthMonitor:
                 continue
             if c.state.status is not Status.RUNNING:
                 return
-            result = await self._run(c, probe)
-            self._record(cid, probe, result, started)
+            try:
+                result = await self._run(c, probe)
+                self._record(cid, probe, result, started)
+            except DockyardError as err:  # the store refused: try again next time
+                log.warning("health check of %s: %s", cid[:12], err)
 
     def _record(self, cid: str, probe: Probe, result: HealthLogEntry, started: float) -> None:
         ran_at = parse_rfc3339(result.start) if result.start != ZERO_TIME else time.time()
