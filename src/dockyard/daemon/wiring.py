@@ -22,9 +22,10 @@ from dockyard.api.routes import container_ops as container_ops_routes
 from dockyard.api.routes import containers as container_routes
 from dockyard.api.routes import exec as exec_routes
 from dockyard.api.routes import images as image_routes
-from dockyard.api.routes import networks as network_routes
 from dockyard.api.routes import logs as logs_routes
+from dockyard.api.routes import networks as network_routes
 from dockyard.api.routes import system as system_routes
+from dockyard.api.routes import volumes as volume_routes
 from dockyard.apitypes.images import summary_to_wire
 from dockyard.content.local import LocalContentStore
 from dockyard.daemon.config import DaemonConfig
@@ -37,6 +38,7 @@ from dockyard.daemon.images import ImageService
 from dockyard.daemon.networks.wiring import NetworkParts, build_networks
 from dockyard.daemon.storage_probe import overlay_supported
 from dockyard.daemon.system import ContainerCounts, SystemService
+from dockyard.daemon.volumes.wiring import VolumeParts, build_volumes
 from dockyard.errors import InvalidParameter
 from dockyard.events.bus import Event, EventBus
 from dockyard.image.store import ImageStore
@@ -213,6 +215,7 @@ def build(config: DaemonConfig) -> Engine:
     images, snapshotter = _build_images(data_root, db, events)
     containers = _build_containers(config, db, events, images, snapshotter)
     networks: NetworkParts = build_networks(config, db, events, containers.ctx)
+    volumes: VolumeParts = build_volumes(config, db, events, containers.ctx)
 
     def container_counts() -> ContainerCounts:
         running, paused, stopped = containers.counts()
@@ -229,11 +232,13 @@ def build(config: DaemonConfig) -> Engine:
     )
     facade = _SystemFacade(system, events)
     facade.usage_sections.append(lambda: _image_usage(images))
+    facade.usage_sections.append(volumes.usage_section)
     app = server.create_app(
         system_routes.setup(facade),
         image_routes.setup(images),
         container_routes.setup(containers),
         network_routes.setup(networks.facade),
+        volume_routes.setup(volumes.service),
         container_ops_routes.setup(containers),
         container_fs_routes.setup(containers),
         *_io_routes(ContainerIOService(containers.ctx)),

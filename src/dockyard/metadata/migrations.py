@@ -142,4 +142,20 @@ _V4_NETWORKS = [
     "CREATE INDEX endpoints_network ON endpoints(network_id)",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1_IMAGES, _V2_IMAGE_STATE, _V3_CONTAINERS, _V4_NETWORKS]
+_V5_CONTAINER_MOUNTS = [
+    # A container's mounts as planned at create (binds, named and anonymous volumes, tmpfs,
+    # --volumes-from resolved): mounts is a JSON list in spec order; each volume entry has
+    # a "copied" flag set once the image's content was copied up into it.
+    """CREATE TABLE container_mounts (
+        container_id TEXT PRIMARY KEY,
+        mounts TEXT NOT NULL DEFAULT '[]'
+    )""",
+]
+
+MIGRATIONS: list[list[str]] = [
+    _V1_IMAGES,
+    _V2_IMAGE_STATE,
+    _V3_CONTAINERS,
+    _V4_NETWORKS,
+    _V5_CONTAINER_MOUNTS,
+]
