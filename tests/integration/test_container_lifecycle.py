@@ -286,7 +286,7 @@ def test_events_cover_the_lifecycle(api: Api, image: str) -> None:
     api.call("DELETE", f"/containers/{cid}")
     until = time.time() + 0.5
     flt = quote(json.dumps({"container": [cid]}))
-    status, raw, _ = api.daemon.request(
+    _, raw, _ = api.daemon.request(
         "GET", f"/v1.45/events?since={since}&until={until}&filters={flt}"
     )
     actions = [json.loads(line)["Action"] for line in raw.decode().splitlines()]

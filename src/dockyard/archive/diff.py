@@ -13,7 +13,6 @@ first name seen. For an upperdir the kernel's whiteout format becomes the OCI on
 """
 
 # Paths stay str on purpose: this runs once per layer member and Path objects cost.
-# ruff: noqa: PTH115
 
 from __future__ import annotations
 

@@ -94,10 +94,9 @@ def _undo(ctx: ContainerContext, record: Container) -> None:
         with contextlib.suppress(Exception):  # the original error is the one to report
             hook.removed(record, True)
     shutil.rmtree(ctx.layout.data_dir(record.id), ignore_errors=True)
-    try:
+    # The error that brought us here is the one to report; cleanup failures are secondary.
+    with contextlib.suppress(Exception):
         ctx.snapshotter.remove(record.snapshot_key)
-    except Exception:  # noqa: BLE001 - the original error is the one to report
-        pass
     ctx.store.delete(record.id)
 
 
