@@ -94,13 +94,20 @@ def _exit_code_for(message: str) -> int:
     return 128
 
 
-async def _connect_pending_attaches(ctx: ContainerContext, cid: str) -> None:
-    """Connect the attaches registered before the start (``docker run``, ``start -a``)."""
-    for connect in ctx.pending_attaches.pop(cid, []):
+async def _before_run(ctx: ContainerContext, c: Container) -> None:
+    """Between create and start: give a TTY its initial size (HostConfig.ConsoleSize, which
+    the docker CLI sets for ``-t``) and connect the attaches registered before the start
+    (``docker run``, ``start -a``), so the process never sees a 0x0 terminal and no output
+    is missed."""
+    height, width = c.host_config.console_size or (0, 0)
+    if c.config.tty and height and width:
+        with contextlib.suppress(DockyardError):
+            await ctx.monitor.resize(c.id, height, width)
+    for connect in ctx.pending_attaches.pop(c.id, []):
         try:
             await connect()
         except Exception:
-            log.exception("connecting an attach to %s failed", cid[:12])
+            log.exception("connecting an attach to %s failed", c.id[:12])
 
 
 async def start_locked(ctx: ContainerContext, c: Container, ref: str) -> None:
@@ -122,7 +129,7 @@ async def start_locked(ctx: ContainerContext, c: Container, ref: str) -> None:
             cgroup_path=f"{c.host_config.resources.cgroup_parent or '/dockyard'}/{c.id}",
         )
         started = time.time()  # before the process can run, let alone exit
-        await _connect_pending_attaches(ctx, c.id)
+        await _before_run(ctx, c)
         await ctx.monitor.start(c.id)
     except DockyardError as err:
         await asyncio.to_thread(_teardown, ctx, c)
