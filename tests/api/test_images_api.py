@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -20,6 +21,7 @@ from dockyard.api.routes import images
 from dockyard.api.server import create_app
 from dockyard.content.local import LocalContentStore
 from dockyard.daemon.images import ImageService
+from dockyard.errors import NotFound
 from dockyard.events.bus import EventBus
 from dockyard.image.store import ImageStore
 from dockyard.metadata.db import Database
@@ -405,6 +407,36 @@ async def test_save_of_one_image_by_path(client: Client) -> None:
     assert resp.status == 200
     with tarfile.open(fileobj=io.BytesIO(await resp.read())) as tar:
         assert "manifest.json" in tar.getnames()
+
+
+async def test_save_announces_the_exact_archive_length(client: Client) -> None:
+    await import_image(client, rootfs({"big": bytes(range(256)) * 4000}), repo="box")
+    resp = await client.get("/images/box/get")
+    body = await resp.read()
+    assert "Transfer-Encoding" not in resp.headers
+    assert int(resp.headers["Content-Length"]) == len(body)
+    with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+        assert "index.json" in tar.getnames()
+
+
+async def test_save_whose_blob_vanishes_mid_stream_cuts_the_connection(
+    aiohttp_client: ClientFactory, env: Env
+) -> None:
+    class LosingBlobs:
+        """The real service, except that every blob is gone once streaming starts."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(env.service, name)
+
+        def open_blob(self, digest: str) -> Any:
+            raise NotFound(f"content {digest}: not found")
+
+    client: Client = await aiohttp_client(create_app(images.setup(LosingBlobs())))
+    await import_image(client, repo="box")
+    resp = await client.get("/images/box/get")
+    assert resp.status == 200
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await resp.read()
 
 
 async def test_save_of_an_unknown_image_is_404_before_streaming(client: Client) -> None:

@@ -15,7 +15,7 @@ from dockyard.content.local import LocalContentStore
 from dockyard.errors import NotFound
 from dockyard.image.archive_read import read_archive
 from dockyard.image.archive_types import ArchiveImage
-from dockyard.image.archive_write import write_archive
+from dockyard.image.archive_write import BlobPart, layout_archive, write_archive
 from dockyard.oci import mediatypes
 from dockyard.oci.descriptor import Descriptor
 from dockyard.oci.digest import Digest, compute, hex_of
@@ -208,3 +208,17 @@ def test_missing_blob_fails_before_anything_is_written(store: Store) -> None:
     with pytest.raises(NotFound):
         write_archive([image], store, out)
     assert out.getvalue() == b""
+
+
+def test_layout_size_is_the_length_of_the_written_archive(store: Store) -> None:
+    images = [put_image(store, [BASE, TOP], ("docker.io/library/app:1",))]
+    layout = layout_archive(images, store)
+    data = save(store, images)
+    assert layout.size == len(data)
+    blobs = [part for part in layout.parts if isinstance(part, BlobPart)]
+    assert [b.digest for b in blobs] == [
+        images[0].config_digest,
+        *(layer.digest for layer in images[0].manifest.layers),
+        images[0].manifest_digest,
+    ]
+    assert b"".join(p for p in layout.parts if isinstance(p, bytes))[:5] == b"blobs"

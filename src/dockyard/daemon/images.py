@@ -37,7 +37,7 @@ from dockyard.errors import DockyardError, InvalidParameter, NotFound
 from dockyard.events.bus import EventBus
 from dockyard.image.archive_read import read_archive
 from dockyard.image.archive_types import ArchiveImage
-from dockyard.image.archive_write import write_archive
+from dockyard.image.archive_write import ArchiveLayout, layout_archive, write_layout
 from dockyard.image.configs import ConfigCache
 from dockyard.image.filters import dangling_filter, labels_match, parse_timestamp
 from dockyard.image.filters import reference_matches as ref_matches
@@ -342,11 +342,24 @@ class ImageService:
             return [(record.id, str(named))]
         return [(record.id, "")]
 
-    def save(self, images: Sequence[ArchiveImage], out: BinaryIO) -> None:
-        """Write the docker-archive of ``images`` (from :meth:`save_plan`) to ``out``."""
-        write_archive(images, self._content, out)
+    def save_layout(self, images: Sequence[ArchiveImage]) -> ArchiveLayout:
+        """The docker-archive of ``images`` (from :meth:`save_plan`) laid out, its size
+        known: NotFound for a blob removed since, before anything is streamed."""
+        return layout_archive(images, self._content)
+
+    def open_blob(self, digest: Digest) -> BinaryIO:
+        """A committed blob's file, to stream a layout's blob parts (NotFound if gone)."""
+        return self._content.open(digest)
+
+    def saved(self, images: Sequence[ArchiveImage]) -> None:
+        """Report ``images`` as saved (the ``save`` events), once the archive is sent."""
         for image in images:
             self._event("save", image.config_digest, image.config_digest)
+
+    def save(self, images: Sequence[ArchiveImage], out: BinaryIO) -> None:
+        """Write the docker-archive of ``images`` (from :meth:`save_plan`) to ``out``."""
+        write_layout(self.save_layout(images), self._content, out)
+        self.saved(images)
 
     # -- tag, delete, prune -------------------------------------------------------------
 

@@ -16,8 +16,13 @@ bytes)::
 
 Docker 20.10 ``docker load`` reads only manifest.json (it decompresses layers itself), Docker
 25+ and containerd read index.json, and :func:`~dockyard.image.archive_read.read_archive`
-reads either. Blob bytes go with ``os.sendfile`` from the store's file to ``out`` when both
-are real files or sockets, else through a 1 MiB buffer.
+reads either.
+
+The archive is first laid out (:func:`layout_archive`): its exact bytes apart from blob
+bodies, which are named by digest, and so its exact size. The API answers ``docker save``
+with that size as Content-Length and sends each blob with ``sendfile(2)`` from the store's
+file straight to the socket; :func:`write_archive` writes the same bytes to a stream
+(by sendfile too when both ends are real files or sockets, else through a 1 MiB buffer).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import os
 import select
 import tarfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from dockyard.content.base import ContentStore
@@ -38,7 +44,7 @@ from dockyard.oci.digest import Digest, hex_of
 from dockyard.oci.image import Index
 from dockyard.oci.reference import Reference, parse
 
-__all__ = ["write_archive"]
+__all__ = ["ArchiveLayout", "BlobPart", "layout_archive", "write_archive", "write_layout"]
 
 _BLOCK = 512
 _COPY_CHUNK = 1 << 20
@@ -46,11 +52,28 @@ _SENDFILE_CHUNK = 1 << 30
 _OCI_LAYOUT = b'{"imageLayoutVersion":"1.0.0"}'
 
 
-def write_archive(images: Sequence[ArchiveImage], content: ContentStore, out: BinaryIO) -> None:
-    """Write ``images`` (whose blobs are all committed in ``content``) as one tar to ``out``.
+@dataclass(frozen=True, slots=True)
+class BlobPart:
+    """The body of a committed blob, ``size`` bytes, at this point of the archive."""
 
-    Names and blobs are checked before the first byte is written (InvalidParameter for a bad
-    name, NotFound for a missing blob), so a caller can still answer with an error.
+    digest: Digest
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLayout:
+    """An archive as literal bytes (headers, documents, padding) and blob bodies, in order;
+    ``size`` is the length of the whole tar."""
+
+    parts: tuple[bytes | BlobPart, ...]
+    size: int
+
+
+def layout_archive(images: Sequence[ArchiveImage], content: ContentStore) -> ArchiveLayout:
+    """Lay out the archive of ``images`` (whose blobs are all committed in ``content``).
+
+    Names and blobs are checked here, before any byte is written (InvalidParameter for a
+    bad name, NotFound for a missing blob), so a caller can still answer with an error.
     """
     refs = [[parse(name) for name in image.names] for image in images]
     sizes: dict[Digest, int] = {}
@@ -59,18 +82,74 @@ def write_archive(images: Sequence[ArchiveImage], content: ContentStore, out: Bi
         for digest in (image.config_digest, *layers, image.manifest_digest):
             if digest not in sizes:
                 sizes[digest] = content.info(digest).size
-    tar = _TarWriter(out)
-    tar.directory("blobs/")
-    tar.directory("blobs/sha256/")
+    parts = _Parts()
+    parts.add(_header("blobs/", 0, tarfile.DIRTYPE, 0o755))
+    parts.add(_header("blobs/sha256/", 0, tarfile.DIRTYPE, 0o755))
     for digest, size in sizes.items():
-        tar.blob(digest, size, content)
-    tar.file("index.json", _index(images, refs, sizes))
-    tar.file("manifest.json", _docker_manifest(images, refs))
-    tar.file("oci-layout", _OCI_LAYOUT)
+        parts.add(_header(_blob_path(digest), size, tarfile.REGTYPE, 0o644))
+        parts.add(BlobPart(digest, size))
+        parts.add(_padding(size))
+    parts.file("index.json", _index(images, refs, sizes))
+    parts.file("manifest.json", _docker_manifest(images, refs))
+    parts.file("oci-layout", _OCI_LAYOUT)
     repositories = _repositories(images, refs)
     if repositories:
-        tar.file("repositories", _dumps(repositories))
-    tar.close()
+        parts.file("repositories", _dumps(repositories))
+    parts.add(bytes(2 * _BLOCK))
+    return parts.layout()
+
+
+def write_archive(images: Sequence[ArchiveImage], content: ContentStore, out: BinaryIO) -> None:
+    """Write ``images`` (whose blobs are all committed in ``content``) as one tar to ``out``.
+
+    Checks as :func:`layout_archive` does before the first byte is written.
+    """
+    write_layout(layout_archive(images, content), content, out)
+
+
+def write_layout(layout: ArchiveLayout, content: ContentStore, out: BinaryIO) -> None:
+    """Write the archive ``layout`` describes to ``out``, blob bodies from ``content``."""
+    writer = _BlobCopier(out)
+    for part in layout.parts:
+        if isinstance(part, bytes):
+            out.write(part)
+        else:
+            writer.blob(part, content)
+    out.flush()
+
+
+class _Parts:
+    """Collects layout parts, merging adjacent literal bytes into one write."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes | BlobPart] = []
+        self._pending = bytearray()
+        self._size = 0
+
+    def add(self, part: bytes | BlobPart) -> None:
+        if isinstance(part, bytes):
+            self._pending += part
+            self._size += len(part)
+            return
+        self._flush()
+        self._parts.append(part)
+        self._size += part.size
+
+    def file(self, name: str, data: bytes) -> None:
+        self.add(_header(name, len(data), tarfile.REGTYPE, 0o644) + data + _padding(len(data)))
+
+    def layout(self) -> ArchiveLayout:
+        self._flush()
+        return ArchiveLayout(parts=tuple(self._parts), size=self._size)
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._parts.append(bytes(self._pending))
+            self._pending.clear()
+
+
+def _padding(size: int) -> bytes:
+    return bytes(-size % _BLOCK)
 
 
 def _dumps(doc: Any) -> bytes:
@@ -145,26 +224,18 @@ def _fileno(stream: Any) -> int | None:
     return fd if isinstance(fd, int) and fd >= 0 else None
 
 
-class _TarWriter:
-    """Writes tar headers itself and blob bodies by sendfile or buffered copy."""
+class _BlobCopier:
+    """Copies blob bodies to ``out``: by sendfile when it can, else through a buffer."""
 
     def __init__(self, out: BinaryIO) -> None:
         self._out = out
         self._out_fd = _fileno(out)
         self._buf = bytearray(_COPY_CHUNK)
 
-    def directory(self, name: str) -> None:
-        self._out.write(_header(name, 0, tarfile.DIRTYPE, 0o755))
-
-    def file(self, name: str, data: bytes) -> None:
-        self._out.write(_header(name, len(data), tarfile.REGTYPE, 0o644))
-        self._out.write(data)
-        self._pad(len(data))
-
-    def blob(self, digest: Digest, size: int, content: ContentStore) -> None:
-        """Copy one committed blob of ``size`` bytes into the archive."""
-        self._out.write(_header(_blob_path(digest), size, tarfile.REGTYPE, 0o644))
-        with content.open(digest) as src:
+    def blob(self, part: BlobPart, content: ContentStore) -> None:
+        """Copy one committed blob of ``part.size`` bytes to ``out``."""
+        size = part.size
+        with content.open(part.digest) as src:
             src_fd = _fileno(src)
             done = 0
             if src_fd is not None and self._out_fd is not None:
@@ -174,16 +245,7 @@ class _TarWriter:
                 src.seek(done)
                 done += self._copy(src, size - done)
         if done != size:
-            raise DockyardError(f"content {digest} is shorter than its recorded size {size}")
-        self._pad(size)
-
-    def close(self) -> None:
-        self._out.write(bytes(2 * _BLOCK))
-        self._out.flush()
-
-    def _pad(self, size: int) -> None:
-        if size % _BLOCK:
-            self._out.write(bytes(_BLOCK - size % _BLOCK))
+            raise DockyardError(f"content {part.digest} is shorter than its recorded size {size}")
 
     def _sendfile(self, src_fd: int, size: int) -> int:
         """Bytes sent; fewer than ``size`` when sendfile cannot serve this pair of files."""

@@ -5,8 +5,9 @@ serialize. Two bridges between asyncio and the synchronous service live here:
 
 * a request body becomes a blocking reader (:class:`BodyReader`) that the worker thread
   pulls from the event loop, so a multi-GiB ``load``/``import`` is never buffered whole;
-* ``save`` runs the archive writer in a thread that writes into a pipe (1 MiB buffer) and
-  the handler copies the pipe into the chunked response.
+* ``save`` lays the archive out first, so its exact size is the Content-Length, then
+  writes the small parts (tar headers, JSON documents) through the response and hands each
+  blob to ``loop.sendfile``: the kernel copies it from the store's file to the socket.
 
 Loads and imports do all their work before answering, so a bad archive is a 400 with
 ``{"message"}``; the 200 JSON-lines stream that follows only reports results.
@@ -18,12 +19,9 @@ paths like ``/images/json``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fcntl
 import io
 import json
 import logging
-import os
 from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO, Protocol, cast
 
@@ -43,10 +41,12 @@ from dockyard.apitypes.images import (
     prune_to_wire,
     summary_to_wire,
 )
-from dockyard.errors import InvalidParameter, NotFound
+from dockyard.errors import DockyardError, InvalidParameter, NotFound
 from dockyard.image.archive_types import ArchiveImage
+from dockyard.image.archive_write import ArchiveLayout
 from dockyard.image.importer import ImportOptions
 from dockyard.image.store import repo_tag_reference
+from dockyard.oci.digest import Digest
 
 __all__ = ["BodyReader", "ImageBackend", "setup"]
 
@@ -54,7 +54,6 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
 _BODY_BUFFER = 4 << 20
-_F_SETPIPE_SZ = 1031
 
 
 class ImageBackend(Protocol):
@@ -64,7 +63,11 @@ class ImageBackend(Protocol):
 
     def save_plan(self, names: Sequence[str]) -> list[ArchiveImage]: ...
 
-    def save(self, images: Sequence[ArchiveImage], out: BinaryIO) -> None: ...
+    def save_layout(self, images: Sequence[ArchiveImage]) -> ArchiveLayout: ...
+
+    def open_blob(self, digest: Digest) -> BinaryIO: ...
+
+    def saved(self, images: Sequence[ArchiveImage]) -> None: ...
 
     def list_images(
         self, *, all_images: bool = False, filters: Filters | None = None, shared_size: bool = False
@@ -122,45 +125,47 @@ async def json_lines(request: web.Request, docs: Sequence[dict[str, Any]]) -> we
     return response
 
 
-async def stream_from_thread(
-    request: web.Request, produce: Callable[[BinaryIO], None], content_type: str
+async def send_archive(
+    request: web.Request, backend: ImageBackend, images: Sequence[ArchiveImage]
 ) -> web.StreamResponse:
-    """Run ``produce(out)`` in a thread and copy what it writes to a chunked response."""
-    response = web.StreamResponse(headers={"Content-Type": content_type})
-    response.enable_chunked_encoding()
+    """Answer with the archive of ``images``: Content-Length, then every part in order.
+
+    A failure before the status line (a blob gone) is an error response; after it, all
+    that is left is to cut the connection, so the client sees a short archive.
+    """
+    layout = await asyncio.to_thread(backend.save_layout, images)
+    response = web.StreamResponse(headers={"Content-Type": "application/x-tar"})
+    response.content_length = layout.size
     await response.prepare(request)
-    read_fd, write_fd = os.pipe()
-    with contextlib.suppress(OSError):
-        fcntl.fcntl(write_fd, _F_SETPIPE_SZ, _CHUNK)
-
-    def run() -> None:
-        with open(write_fd, "wb", buffering=0) as out:
-            produce(cast(BinaryIO, out))
-
-    loop = asyncio.get_running_loop()
-    task = loop.run_in_executor(None, run)
-    failed = False
     try:
-        while chunk := await loop.run_in_executor(None, os.read, read_fd, _CHUNK):
-            await response.write(chunk)
-    except (ConnectionResetError, asyncio.CancelledError):
-        failed = True
+        for part in layout.parts:
+            if isinstance(part, bytes):
+                await response.write(part)
+                continue
+            blob = await asyncio.to_thread(backend.open_blob, part.digest)
+            try:
+                await _send_blob(request, blob, part.size, part.digest)
+            finally:
+                blob.close()
+    except (ConnectionError, asyncio.CancelledError):
         raise
-    finally:
-        os.close(read_fd)
-        try:
-            await task
-        except Exception:  # the status was sent: all that is left is to cut the stream
-            if not failed:
-                log.exception(
-                    "%s %s failed after the response started", request.method, request.path
-                )
-                if request.transport is not None:
-                    request.transport.abort()
-            failed = True
-    if not failed:
-        await response.write_eof()
+    except Exception:
+        log.exception("%s %s failed after the response started", request.method, request.path)
+        if request.transport is not None:
+            request.transport.abort()
+        return response
+    await response.write_eof()
+    await asyncio.to_thread(backend.saved, images)
     return response
+
+
+async def _send_blob(request: web.Request, blob: BinaryIO, size: int, digest: str) -> None:
+    transport = request.transport
+    if transport is None:
+        raise ConnectionResetError("the client went away")
+    sent = await asyncio.get_running_loop().sendfile(transport, blob, 0, size)
+    if sent != size:
+        raise DockyardError(f"content {digest} is shorter than its recorded size {size}")
 
 
 def setup(backend: ImageBackend) -> Callable[[web.Application], None]:
@@ -223,9 +228,7 @@ def setup(backend: ImageBackend) -> Callable[[web.Application], None]:
 
     async def save(request: web.Request, names: list[str]) -> web.StreamResponse:
         plan = await asyncio.to_thread(backend.save_plan, names)
-        return await stream_from_thread(
-            request, lambda out: backend.save(plan, out), "application/x-tar"
-        )
+        return await send_archive(request, backend, plan)
 
     async def save_one(request: web.Request) -> web.StreamResponse:
         return await save(request, [request.match_info["name"]])
