@@ -208,6 +208,15 @@ def test_detach_keys_end_the_attach_and_leave_the_container_running(api: Api, im
     assert api.status(cid) == "running"
 
 
+def test_attach_waiting_for_a_start_ends_when_the_container_is_removed(
+    api: Api, image: str
+) -> None:
+    cid = api.create(image, ["true"])
+    conn = Hijack(api.daemon, f"{V}/containers/{cid}/attach?stream=1&stdout=1")
+    assert api.call("DELETE", f"/containers/{cid}?force=1")[0] == 204
+    assert conn.read_all() == b""
+
+
 def test_attach_to_unknown_container_is_not_found(api: Api) -> None:
     status, body = api.call("POST", "/containers/nosuch-io/attach?stream=1&stdout=1")
     assert (status, body) == (404, {"message": "No such container: nosuch-io"})

@@ -24,7 +24,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from dockyard.daemon.containers import logs as logs_mod
 from dockyard.daemon.containers.context import ContainerContext
@@ -222,8 +222,13 @@ class Attachment:
                 return None
             connect = self._deferred(waiter)
             ctx.pending_attaches[self.cid].append(connect)
+        # A client that fully closed looks like one that only ended its stdin, so the wait
+        # also ends when the container is removed (``docker run --rm`` whose start failed).
+        removed = ctx.waiters.removal(self.cid)
         try:
-            return await waiter
+            either: set[asyncio.Future[Any]] = {waiter, removed}
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            return waiter.result() if waiter.done() else None
         except DockyardError as err:
             log.debug("deferred attach to %s failed: %s", self.cid[:12], err)
             return None
@@ -233,6 +238,7 @@ class Attachment:
                 pending.remove(connect)
             if not waiter.done():
                 waiter.cancel()
+            removed.cancel()
 
     def _deferred(self, waiter: asyncio.Future[AttachStream]) -> Callable[[], Awaitable[None]]:
         async def connect() -> None:
