@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import docker as docker_py
 import pytest
 
 from dockyard.testing.daemon_process import Daemon
@@ -54,3 +57,21 @@ def busybox_image(daemon: Daemon, busybox_tar: Path) -> str:
     """``busybox:latest`` imported into the session daemon with the docker CLI."""
     docker(daemon.host, "import", "-c", 'CMD ["sh"]', str(busybox_tar), "busybox:latest")
     return "busybox:latest"
+
+
+@pytest.fixture
+def client(daemon: Daemon) -> Iterator[docker_py.DockerClient]:
+    """docker-py, unchanged, pointed at the session daemon.
+
+    docker-py leaves hijacked sockets (attach, exec) to the garbage collector: they are
+    collected here, where their ResourceWarning is expected, rather than at a random moment
+    in a later test where the warning would be an error.
+    """
+    c = docker_py.DockerClient(base_url=daemon.host, version="1.45")
+    try:
+        yield c
+    finally:
+        c.close()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()

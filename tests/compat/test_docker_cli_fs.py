@@ -97,16 +97,6 @@ def test_docker_commit_with_change_then_run(
         docker_cli(daemon.host, "rmi", "-f", "fscompat/committed:1", check=False)
 
 
-@pytest.fixture
-def client(daemon: Daemon, monkeypatch: pytest.MonkeyPatch) -> Iterator[docker.DockerClient]:
-    monkeypatch.setenv("DOCKER_HOST", daemon.host)
-    c = docker.from_env()
-    try:
-        yield c
-    finally:
-        c.close()
-
-
 def test_docker_py_put_and_get_archive(
     client: docker.DockerClient, busybox_image: str, names: list[str], daemon: Daemon
 ) -> None:

@@ -106,16 +106,6 @@ def test_docker_run_health_cmd_becomes_healthy(cli: Cli, busybox_image: str) -> 
     assert "cliops-health" in listed
 
 
-@pytest.fixture
-def client(daemon: Daemon, monkeypatch: pytest.MonkeyPatch) -> Iterator[dockerpy.DockerClient]:
-    monkeypatch.setenv("DOCKER_HOST", daemon.host)
-    c = dockerpy.from_env()
-    try:
-        yield c
-    finally:
-        c.close()
-
-
 def test_docker_py_stats_and_top(client: dockerpy.DockerClient, busybox_image: str) -> None:
     container = client.containers.run(
         busybox_image, ["sleep", "300"], detach=True, network_mode="none", name="pyops"

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import docker
 import pytest
 
-from dockyard.testing.daemon_process import Daemon
-
 pytestmark = [pytest.mark.compat, pytest.mark.root]
-
-
-@pytest.fixture
-def client(daemon: Daemon, monkeypatch: pytest.MonkeyPatch) -> Iterator[docker.DockerClient]:
-    monkeypatch.setenv("DOCKER_HOST", daemon.host)
-    c = docker.from_env()
-    try:
-        yield c
-    finally:
-        c.close()
 
 
 def test_lists_and_gets_images(client: docker.DockerClient, busybox_image: str) -> None:

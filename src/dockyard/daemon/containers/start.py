@@ -101,8 +101,10 @@ async def _before_run(ctx: ContainerContext, c: Container) -> None:
     is missed."""
     height, width = c.host_config.console_size or (0, 0)
     if c.config.tty and height and width:
-        with contextlib.suppress(DockyardError):
+        try:
             await ctx.monitor.resize(c.id, height, width)
+        except DockyardError as err:
+            log.warning("initial console size of %s not applied: %s", c.id[:12], err)
     for connect in ctx.pending_attaches.pop(c.id, []):
         try:
             await connect()
