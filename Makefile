@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 SOCK := /run/dockyard.sock
 PIDFILE := /run/dockyard.pid
 LOG := /var/log/dockyard.log
+DEMO_PORT ?= 18080
 APT_PACKAGES := runc busybox-static nftables iproute2 tini curl ca-certificates
 export DOCKER_HOST := unix://$(SOCK)
 
@@ -53,6 +54,14 @@ demo: start
 	@$(BIN)/dockyard save -o /tmp/dockyard-demo-busybox.tar busybox:latest
 	@$(BIN)/dockyard load -i /tmp/dockyard-demo-busybox.tar
 	@rm -f /tmp/dockyard-demo-busybox.tar
+	@echo; echo "== a container: dockyard run --rm busybox ..."
+	@$(BIN)/dockyard run --rm busybox sh -c 'echo "hello from a container: $$(hostname), $$(id -un), kernel $$(uname -r)"'
+	@echo; echo "== a published web server: run -d -p 127.0.0.1:$(DEMO_PORT):80 busybox httpd"
+	@$(BIN)/dockyard rm -f demo-web >/dev/null 2>&1 || true
+	@$(BIN)/dockyard run -d --name demo-web -p 127.0.0.1:$(DEMO_PORT):80 busybox httpd -f -p 80 -h /var/www
+	@for i in $$(seq 50); do curl -sf http://127.0.0.1:$(DEMO_PORT)/ >/dev/null && break; sleep 0.1; done
+	@echo "curl http://127.0.0.1:$(DEMO_PORT)/ -> $$(curl -s http://127.0.0.1:$(DEMO_PORT)/)"
+	@$(BIN)/dockyard ps
 	@echo; echo "dockyardd is running: export DOCKER_HOST=$(DOCKER_HOST); 'make stop' stops it."
 
 stop:
