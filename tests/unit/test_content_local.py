@@ -29,3 +29,19 @@ def test_resumed_writer_digest_covers_the_bytes_written_before(tmp_path: Path) -
     resumed.write(b"world")
     assert resumed.digest() == compute(b"hello world")
     resumed.abort()
+
+
+def test_deleted_big_blob_is_gone_at_once_and_can_be_stored_again(tmp_path: Path) -> None:
+    store = LocalContentStore(tmp_path)
+    data = os.urandom(9 << 20)  # big enough to be freed by the reaper thread
+    writer = store.writer("ref")
+    writer.write(data)
+    digest = writer.commit(len(data))
+    store.delete(digest)
+    assert not store.blob_path(digest).exists()
+    assert list(store.walk()) == []
+    again = store.writer("ref-2")
+    again.write(data)
+    assert again.commit(len(data)) == digest
+    with store.open(digest) as fh:
+        assert fh.read() == data
