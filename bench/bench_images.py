@@ -8,6 +8,8 @@ Measures: `docker save -o` and `docker load -i` of a single-layer image of --siz
 the store. The reference dockerd (Debian's docker.io, ../shared/tools/reference-dockerd) is
 started when it is not running; it is shared with other users, so it is left running
 afterwards unless --stop-reference is given (and even then only when this run started it).
+The Dockyard daemon gets its own bridge, nft table and /24 (from 10.199/16), deleted at the
+end, so it neither collides with another dockyardd nor leaves addresses behind.
 Prints figures and ratios
 (dockyard / dockerd for times: below 1 means Dockyard is faster).
 """
@@ -27,8 +29,11 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable
+from ipaddress import IPv4Network
 from pathlib import Path
 
+from dockyard.network.ipam import PoolSpec, choose_subnet, host_routed_prefixes
+from dockyard.network.nat import NatTable
 from dockyard.testing.daemon_process import start_daemon, stop_daemon, unmount_below
 from dockyard.testing.docker_cli import docker
 
@@ -96,6 +101,28 @@ def report(name: str, ours: list[float], theirs: list[float], mb: float | None =
     )
 
 
+def isolated_config(tag: str) -> dict[str, object]:
+    subnet = choose_subnet([PoolSpec(IPv4Network("10.199.0.0/16"), 24)], host_routed_prefixes())
+    return {
+        "bridge": f"dyb{tag}",
+        "nft-table": f"dockyard_bench_{tag}",
+        "bip": f"{subnet.network_address + 1}/24",
+        "default-address-pools": [{"base": "10.199.0.0/16", "size": 24}],
+        "ip-forward": False,
+    }
+
+
+def remove_network(config: dict[str, object]) -> None:
+    """Delete the bench daemon's bridge and nft table (only those)."""
+    bridge = str(config["bridge"])
+    if Path(f"/sys/class/net/{bridge}/bridge").exists():
+        subprocess.run(["ip", "link", "del", bridge], capture_output=True, check=False)
+    try:
+        NatTable(str(config["nft-table"])).delete()
+    except Exception as err:  # best effort: the table may never have been made
+        print(f"(could not delete nft table {config['nft-table']}: {err})", file=sys.stderr)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size-mb", type=int, default=100)
@@ -121,7 +148,14 @@ def main() -> int:
         started_ref = True
     ref = f"unix://{REF_SOCK}"
     base = Path(tempfile.mkdtemp(prefix="dockyard-bench-", dir="/var/tmp"))
-    d = start_daemon(base / "daemon", debug=False)
+    config = isolated_config(os.urandom(3).hex())
+    (base / "daemon").mkdir()
+    (base / "daemon" / "daemon.json").write_text(json.dumps(config))
+    try:
+        d = start_daemon(base / "daemon", debug=False)
+    except BaseException:
+        remove_network(config)
+        raise
     ours = d.host
     work = base / "work"
     work.mkdir()
@@ -183,6 +217,7 @@ def main() -> int:
             api(sock_r, "DELETE", f"/v1.41/images/{image['Id']}?force=1")
     finally:
         stop_daemon(d)
+        remove_network(config)
         unmount_below(base)
         subprocess.run(["rm", "-rf", str(base)], check=False)
         if started_ref and args.stop_reference:
