@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 
 import pytest
@@ -104,6 +104,25 @@ def test_default_bridge_takes_bip(service: NetworkService) -> None:
         IPv4Address("10.99.0.1"),
         "dyunit0",
     )
+
+
+def test_default_bridge_adopts_the_address_an_existing_bridge_has(tmp_path: Path) -> None:
+    """A restart on a new data root must not add a second subnet to the same bridge."""
+    store = NetworkStore(Database(tmp_path / "db"))
+    drivers: dict[str, NetworkDriver] = {"bridge": FakeDriver()}
+    sandboxes = Sandboxes(store, drivers, NameRegistry(), EventBus(), tmp_path / "ns", lambda: [])
+    settings = NetworkSettings(
+        bridge="dyunit0", bip="", pools=(PoolSpec(IPv4Network("10.98.0.0/23"), 24),)
+    )
+    svc = NetworkService(
+        store, drivers, sandboxes, NameRegistry(), EventBus(), settings,
+        host_prefixes=lambda: [IPv4Network("10.97.3.0/24")], container_name=str,
+        link_exists=lambda name: True,
+        existing_address=lambda name: IPv4Interface("10.97.3.1/24") if name == "dyunit0" else None,
+    )  # fmt: skip
+    svc.ensure_builtin()
+    rec = svc.get("bridge")
+    assert (rec.subnet, rec.gateway) == (IPv4Network("10.97.3.0/24"), IPv4Address("10.97.3.1"))
 
 
 def test_user_network_carves_next_free_pool(service: NetworkService) -> None:

@@ -20,6 +20,7 @@ import logging
 import os
 import socket
 from collections.abc import Iterator
+from ipaddress import IPv4Interface
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,25 @@ def _index(ipr: Any, ifname: str) -> int | None:
 def _set_sysctl(path: str, value: str) -> None:
     with open(path, "w") as fh:
         fh.write(value)
+
+
+def bridge_address(name: str) -> IPv4Interface | None:
+    """The first IPv4 address of an existing bridge ``name`` (None: no such bridge/address).
+
+    Like dockerd with an existing ``docker0``, the default network adopts the address a
+    bridge of its name already has instead of adding a second subnet to it.
+    """
+    if not Path(f"/sys/class/net/{name}/bridge").exists():
+        return None
+    with _ipr() as ipr:
+        idx = _index(ipr, name)
+        if idx is None:
+            return None
+        for msg in ipr.get_addr(index=idx, family=socket.AF_INET):
+            address = msg.get_attr("IFA_ADDRESS")
+            if address:
+                return IPv4Interface(f"{address}/{msg['prefixlen']}")
+    return None
 
 
 def enable_ip_forward() -> None:

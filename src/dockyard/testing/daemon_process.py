@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import signal
 import socket
@@ -17,6 +18,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from dockyard.testing.isolation import isolated_config, remove_network_leftovers
 
 __all__ = [
     "Daemon",
@@ -95,7 +99,15 @@ class Daemon:
             return False
 
 
-def start_daemon(base: Path, extra_args: list[str] | None = None, *, debug: bool = True) -> Daemon:
+def start_daemon(
+    base: Path,
+    extra_args: list[str] | None = None,
+    *,
+    debug: bool = True,
+    config: dict[str, Any] | None = None,
+) -> Daemon:
+    """Start dockyardd below ``base``; its daemon.json is isolated (see testing/isolation.py)
+    plus ``config``, written once: a restart on the same ``base`` keeps the same network."""
     base.mkdir(parents=True, exist_ok=True)
     sock = base / "dockyard.sock"
     log = base / "dockyardd.log"
@@ -116,9 +128,9 @@ def start_daemon(base: Path, extra_args: list[str] | None = None, *, debug: bool
         *(["--debug"] if debug else []),
         *(extra_args or []),
     ]
-    config = base / "daemon.json"
-    if not config.exists():
-        config.write_text("{}")
+    config_file = base / "daemon.json"
+    if not config_file.exists():
+        config_file.write_text(json.dumps(isolated_config(config)))
     with log.open("ab") as fh:
         proc = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     daemon = Daemon(sock, base / "data", base / "exec", proc, log)
@@ -175,3 +187,4 @@ def destroy_engine_at(exec_root: Path, base: Path) -> None:
                 capture_output=True, timeout=30, check=False,
             )  # fmt: skip
     unmount_below(base)
+    remove_network_leftovers(base)

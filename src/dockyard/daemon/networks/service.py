@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 
 from dockyard.apitypes.filters import Filters
@@ -114,6 +114,7 @@ class NetworkService:
         host_prefixes: Callable[[], Sequence[IPv4Network]],
         container_name: Callable[[str], str],
         link_exists: Callable[[str], bool] = link_exists,
+        existing_address: Callable[[str], IPv4Interface | None] = lambda _: None,
     ) -> None:
         self.store = store
         self.drivers = drivers
@@ -124,6 +125,7 @@ class NetworkService:
         self.host_prefixes = host_prefixes
         self.container_name = container_name
         self.link_exists = link_exists
+        self.existing_address = existing_address
 
     # -- predefined networks ----------------------------------------------------------------
 
@@ -139,8 +141,11 @@ class NetworkService:
 
     def _create_default_bridge(self, now: float) -> None:
         gateway: IPv4Address | None = None
+        existing = self.existing_address(self.settings.bridge)
         if self.settings.bip:
             subnet, gateway = parse_bip(self.settings.bip)
+        elif existing is not None:
+            subnet, gateway = existing.network, existing.ip
         else:
             subnet = choose_subnet(self.settings.pools, self.host_prefixes())
         space = self.store.address_space()

@@ -28,7 +28,7 @@ from dockyard.errors import NotFound
 from dockyard.events.bus import EventBus
 from dockyard.metadata.db import Database
 from dockyard.network.base import NetworkDriver
-from dockyard.network.bridge import BridgeDriver
+from dockyard.network.bridge import BridgeDriver, bridge_address
 from dockyard.network.host import HostDriver
 from dockyard.network.ipam import DEFAULT_POOLS, PoolSpec, host_routed_prefixes
 from dockyard.network.nat import NatTable
@@ -98,6 +98,7 @@ def build_networks(
     service = NetworkService(
         store, drivers, sandboxes, names, events, settings,
         host_prefixes=host_routed_prefixes, container_name=container_name,
+        existing_address=bridge_address,
     )  # fmt: skip
     hooks = NetworkHooks(service, ctx.store, ctx.layout)
     ctx.hooks.append(hooks)
