@@ -151,9 +151,49 @@ def _matcher(ctx: ContainerContext, filters: Filters) -> Callable[[Container], b
             health = c.state.health.status if c.state.health else "none"
             if health not in f["health"]:
                 return False
-        if f.get("expose"):
-            exposed = set(c.config.exposed_ports or ())
-            if not any((v if "/" in v else f"{v}/tcp") in exposed for v in f["expose"]):
+        return True
+
+    return ok
+
+
+def _port_set(values: list[str], what: str) -> set[tuple[int, str]]:
+    """``80``, ``80/udp``, ``8000-8010/tcp`` as (port, proto) pairs."""
+    out: set[tuple[int, str]] = set()
+    for value in values:
+        spec, _, proto = value.partition("/")
+        first, _, last = spec.partition("-")
+        try:
+            lo, hi = int(first), int(last or first)
+        except ValueError as err:
+            raise InvalidParameter(f"invalid filter '{what}={value}'") from err
+        out.update((port, proto or "tcp") for port in range(lo, hi + 1))
+    return out
+
+
+def _view_matcher(filters: Filters) -> Callable[[ContainerView], bool]:
+    """Filters on what the network and volume services add to the view (moby's list.go)."""
+    networks = filters.get("network", [])
+    volumes = filters.get("volume", [])
+    published = _port_set(filters.get("publish", []), "publish")
+    exposed = _port_set(filters.get("expose", []), "expose")
+
+    def ok(v: ContainerView) -> bool:
+        if networks:
+            joined = {(name, ep.network_id) for name, ep in v.network.networks.items()}
+            if not any(
+                n == name or (n and net_id.startswith(n))
+                for n in networks
+                for name, net_id in joined
+            ):
+                return False
+        if volumes and not any(
+            m.name == vol or m.destination == vol for m in v.mounts for vol in volumes
+        ):
+            return False
+        if published or exposed:
+            pairs = {(p.host_port, p.proto) for p in v.network.ports if p.host_port}
+            privates = {(p.container_port, p.proto) for p in v.network.ports}
+            if not (pairs & published or privates & exposed):
                 return False
         return True
 
@@ -169,6 +209,7 @@ def list_containers(
     filters: Filters | None = None,
 ) -> list[ContainerView]:
     matcher = _matcher(ctx, filters or {})
+    view_matcher = _view_matcher(filters or {})
     out: list[ContainerView] = []
     show_all = (
         all_
@@ -185,7 +226,10 @@ def list_containers(
             continue
         if not matcher(c):
             continue
-        out.append(view(ctx, c, size=size))
+        shown = view(ctx, c, size=size)
+        if not view_matcher(shown):
+            continue
+        out.append(shown)
         if 0 < limit <= len(out):
             break
     return out
