@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
 import json
+import os
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,12 +21,13 @@ from aiohttp.test_utils import TestClient
 
 from dockyard.api.routes import images
 from dockyard.api.server import create_app
-from dockyard.content.local import LocalContentStore
+from dockyard.content.local import LocalContentStore, LocalWriter
 from dockyard.daemon.images import ImageService
 from dockyard.errors import NotFound
 from dockyard.events.bus import EventBus
 from dockyard.image.store import ImageStore
 from dockyard.metadata.db import Database
+from dockyard.oci.digest import Digest
 from dockyard.snapshot.native import NativeSnapshotter
 
 ClientFactory = Callable[[web.Application], Any]
@@ -516,3 +519,37 @@ async def test_events_name_the_image_and_carry_its_labels(client: Client, env: E
         ("untag", image_id, {"team": "x", "name": image_id}),
         ("delete", image_id, {"team": "x", "name": image_id}),
     ]
+
+
+async def test_load_whose_commit_fails_while_layers_unpack_leaves_nothing_behind(
+    client: Client, tmp_path: Path
+) -> None:
+    big = io.BytesIO(rootfs({"big": os.urandom(6 << 20)}))  # spooled to an ingest, not memory
+    resp = await client.post("/images/create", params={"fromSrc": "-", "repo": "box"}, data=big)
+    assert resp.status == 200
+    archive = await save(client, "box")
+
+    class DiskFullOnBigCommit(LocalWriter):
+        def commit(self, size: int | None = None, expected: Digest | None = None) -> Digest:
+            if self.offset > 1 << 20:
+                self.abort()
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return super().commit(size, expected)
+
+    class DiskFullStore(LocalContentStore):
+        def writer(self, ref: str, expected: Digest | None = None) -> LocalWriter:
+            return DiskFullOnBigCommit(self, ref, expected)
+
+    root = tmp_path / "other"
+    snapshotter = NativeSnapshotter(root / "snapshots")
+    service = ImageService(
+        ImageStore(Database(root / "dockyard.db")),
+        DiskFullStore(root / "content"),
+        snapshotter,
+        EventBus(),
+    )
+    with pytest.raises(OSError, match="No space left"):
+        service.load(io.BytesIO(archive))
+    other = Env(root, service, EventBus(), snapshotter, {})
+    assert other.state() == (set(), set(), 0, 0)
+    assert list((root / "content" / "ingest").iterdir()) == []

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +16,9 @@ import pytest
 
 from dockyard.content.local import LocalContentStore
 from dockyard.errors import InvalidParameter
-from dockyard.image.archive_read import read_archive
+from dockyard.image.archive_read import open_archive, read_archive
 from dockyard.oci import mediatypes
-from dockyard.oci.digest import Digest
+from dockyard.oci.digest import Digest, compute
 from dockyard.testing.memory_content import MemoryContentStore
 
 Store = Any  # LocalContentStore | MemoryContentStore
@@ -494,7 +495,7 @@ def test_commit_failure_removes_blobs_committed_by_this_load() -> None:
     inner = MemoryContentStore()
     failing = FailingStore(inner, fail_at=3)
     with pytest.raises(OSError, match="disk full"):
-        read_archive(io.BytesIO(archive(docker_members([layer()], ["a:1"]))), failing)  # type: ignore[arg-type]
+        read_archive(io.BytesIO(archive(docker_members([layer()], ["a:1"]))), failing)
     assert state(inner) == ([], [])
 
 
@@ -513,3 +514,29 @@ def test_layer_in_gnu_format_with_long_names_loads(store: Store) -> None:
     ok = buf.getvalue()
     [image] = load(store, archive(docker_members([ok], ["a:1"])))
     assert image.diff_ids == (sha(ok),)
+
+
+def test_open_archive_reads_blobs_before_and_after_the_commit(tmp_path: Path) -> None:
+    store = LocalContentStore(tmp_path / "content")
+    big = layer(entry("big.bin", os.urandom(5 << 20)))  # past the in-memory limit
+    with open_archive(io.BytesIO(archive(docker_members([big], ["a:1"]))), store) as loaded:
+        [image] = loaded.images
+        digest = image.manifest.layers[0].digest
+        before = loaded.open_blob(digest)
+        assert state(store)[0] == []  # nothing committed yet
+        loaded.commit()
+        after = loaded.open_blob(digest)
+        assert before is not None and after is not None
+        with before, after:
+            assert before.read() == big == after.read()
+    assert compute(big) in state(store)[0]
+    assert state(store)[1] == []
+
+
+def test_open_archive_left_without_commit_stores_nothing(store: Store) -> None:
+    big = layer(entry("big.bin", os.urandom(5 << 20)))
+    with open_archive(io.BytesIO(archive(docker_members([big], ["a:1"]))), store) as loaded:
+        reader = loaded.open_blob(compute(big))
+        if reader is not None:  # the memory store cannot read an ingest back
+            reader.close()
+    assert state(store) == ([], [])

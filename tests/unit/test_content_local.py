@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
+from concurrent.futures import Future
 from pathlib import Path
 
+import pytest
+
+from dockyard.content import local
 from dockyard.content.local import LocalContentStore
 from dockyard.oci.digest import compute
 
@@ -45,3 +50,23 @@ def test_deleted_big_blob_is_gone_at_once_and_can_be_stored_again(tmp_path: Path
     assert again.commit(len(data)) == digest
     with store.open(digest) as fh:
         assert fh.read() == data
+
+
+def test_background_sync_error_fails_the_commit_and_drops_the_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_sync(fd: int) -> Future[None]:
+        future: Future[None] = Future()
+        future.set_exception(OSError(errno.EIO, "I/O error"))
+        return future
+
+    monkeypatch.setattr(local, "sync_in_background", failing_sync)
+    store = LocalContentStore(tmp_path)
+    data = os.urandom(40 << 20)  # past one background sync stride
+    writer = store.writer("ref")
+    for start in range(0, len(data), 1 << 20):
+        writer.write(data[start : start + (1 << 20)])
+    with pytest.raises(OSError, match="I/O error"):
+        writer.commit(len(data))
+    assert not store.blob_path(compute(data)).exists()
+    assert list(store.ingests()) == []

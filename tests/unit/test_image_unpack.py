@@ -91,3 +91,25 @@ def test_layer_not_matching_its_diff_id_is_rejected(
     with pytest.raises(InvalidParameter, match="does not match its diff_id"):
         unpacker.unpack(descs, [wrong])
     assert list(snapshotter.walk()) == []
+
+
+def test_unpack_reads_layers_through_the_opener_before_they_are_in_the_store(
+    tmp_path: Path, content: MemoryContentStore
+) -> None:
+    store = ImageStore(Database(tmp_path / "db"))
+    snapshotter = NativeSnapshotter(tmp_path / "snap")
+    tar = layer("hello.txt", b"hi")
+    desc = write_blob(MemoryContentStore(), tar, mediatypes.OCI_LAYER)[0]  # not in `content`
+    opened: list[Digest] = []
+
+    def open_blob(digest: Digest) -> io.BytesIO:
+        opened.append(digest)
+        return io.BytesIO(tar)
+
+    result = Unpacker(store, content, snapshotter).unpack(
+        [desc], [desc.digest], verify=False, open_blob=open_blob
+    )
+    assert opened == [desc.digest]
+    assert result.top_chain == desc.digest
+    [info] = list(snapshotter.walk())
+    assert info.name == desc.digest

@@ -18,33 +18,34 @@ most an ingest directory. A writer holds ``flock(LOCK_EX)`` on its ingest direct
 whole life; the kernel drops the lock when the process dies, so a stale ingest is resumable
 (the new writer re-hashes ``data`` to recover the hash state) and a live one is a Conflict.
 
-Speed: a writer asks the kernel to start writing its data back every few MiB
-(``sync_file_range(SYNC_FILE_RANGE_WRITE)``, asynchronous), so the disk works while the
-rest streams in and the one ``fsync`` at commit only waits for the tail. :meth:`LocalWriter.digest`
-exposes the running hash, so a caller that needs the digest before committing (the archive
-reader) need not hash every byte a second time. Deleting a big blob unlinks its name at
-once and leaves freeing its blocks to a background thread.
+Speed (helpers in :mod:`dockyard.content.diskio`): a writer asks the kernel to start
+writing its data back every few MiB and makes it durable every few tens of MiB on a
+background thread (on a virtual disk the cache flush, not the write, is the long part), so
+the disk works while the rest streams in and the ``fsync`` at commit, still the guarantee,
+only waits for the tail. A background sync's error fails the commit (Linux reports a
+writeback error to one sync only). :meth:`LocalWriter.digest` exposes the running hash, so
+a caller that needs the digest before committing (the archive reader) need not hash every
+byte twice. Deleting a big blob unlinks its name at once and frees its blocks later.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import fcntl
 import hashlib
 import io
 import os
-import queue
 import shutil
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 from dockyard.content.base import Info
+from dockyard.content.diskio import close_in_background, start_writeback, sync_in_background
 from dockyard.errors import Conflict, InvalidParameter, NotFound
 from dockyard.oci.digest import Digest, Hasher, is_digest
 from dockyard.util.atomic import fsync_dir
@@ -52,59 +53,9 @@ from dockyard.util.atomic import fsync_dir
 __all__ = ["IngestStatus", "LocalContentStore", "LocalWriter"]
 
 _CHUNK = 1 << 20
-_WRITEBACK = 8 << 20  # start writeback of each this many bytes written
+_WRITEBACK = 8 << 20  # start writeback of each this many bytes written...
+_SYNC_STRIDE = 32 << 20  # ...and sync in the background each this many
 _FREE_IN_BACKGROUND = 8 << 20  # deleted blobs this big are freed by the reaper thread
-_SYNC_FILE_RANGE_WRITE = 2
-
-
-def _load_sync_file_range() -> Callable[[int, int, int, int], int] | None:
-    try:
-        fn = ctypes.CDLL(None, use_errno=True).sync_file_range
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
-    fn.restype = ctypes.c_int
-    return cast(Callable[[int, int, int, int], int], fn)
-
-
-_sync_file_range = _load_sync_file_range()
-
-
-class _Reaper:
-    """Closes file descriptors on a background thread (see :meth:`LocalContentStore.delete`)."""
-
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[int] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def close(self, fd: int) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="content-reaper", daemon=True
-                )
-                self._thread.start()
-        self._queue.put(fd)
-
-    def _run(self) -> None:
-        while True:
-            fd = self._queue.get()
-            with contextlib.suppress(OSError):
-                os.close(fd)
-
-
-_reaper = _Reaper()
-
-
-def _start_writeback(fd: int, offset: int, length: int) -> None:
-    """Queue ``length`` bytes at ``offset`` for writing to disk; never waits for them.
-
-    Only a head start for the commit's fsync, which stays the durability guarantee: so
-    a failure (or a libc without the call) is ignored.
-    """
-    if _sync_file_range is not None:
-        _sync_file_range(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +121,8 @@ class LocalWriter:
         view = memoryview(buf)
         while n := self._file.readinto(buf):
             self._hasher.update(view[:n])
-        self._written_back = self._hasher.size
+        self._written_back = self._synced = self._hasher.size
+        self._sync: Future[None] | None = None
         self._closed = False
 
     @property
@@ -186,14 +138,32 @@ class LocalWriter:
         self._file.write(data)
         self._hasher.update(data)
         pending = self._hasher.size - self._written_back
-        if pending >= _WRITEBACK:
-            self._file.flush()
-            _start_writeback(self._file.fileno(), self._written_back, pending)
-            self._written_back = self._hasher.size
+        if pending < _WRITEBACK:
+            return
+        self._file.flush()
+        fd = self._file.fileno()
+        start_writeback(fd, self._written_back, pending)
+        self._written_back = self._hasher.size
+        if self._hasher.size - self._synced >= _SYNC_STRIDE and (
+            self._sync is None or self._sync.done()
+        ):
+            self._settle_sync()
+            self._sync = sync_in_background(fd)
+            self._synced = self._hasher.size
 
     def digest(self) -> Digest:
         """The digest of the bytes written so far: what :meth:`commit` will name the blob."""
         return self._hasher.digest()
+
+    def reader(self) -> BinaryIO:
+        """A reader of the bytes written so far, before (and independent of) the commit.
+
+        The file stays readable after :meth:`commit` renames it or :meth:`abort` removes
+        it, so a caller can use the data while the commit's fsync is under way.
+        """
+        self._check_open()
+        self._file.flush()
+        return open(self._dir / "data", "rb")
 
     def commit(self, size: int | None = None, expected: Digest | None = None) -> Digest:
         self._check_open()
@@ -210,6 +180,11 @@ class LocalWriter:
             raise InvalidParameter(
                 f"digest mismatch for ref {self._ref!r}: got {digest}, expected {expected}"
             )
+        try:
+            self._settle_sync()
+        except BaseException:
+            self.abort()
+            raise
         self._file.flush()
         os.fchmod(self._file.fileno(), 0o444)
         os.fsync(self._file.fileno())
@@ -226,6 +201,7 @@ class LocalWriter:
         """Drop the ingest and everything written to it."""
         if self._closed:
             return
+        self._wait_sync()
         self._file.close()
         self._remove_ingest()
 
@@ -233,6 +209,7 @@ class LocalWriter:
         """Release the ref, keeping the ingest so a later writer resumes at :attr:`offset`."""
         if self._closed:
             return
+        self._wait_sync()
         self._file.flush()
         self._file.close()
         self._release()
@@ -242,6 +219,18 @@ class LocalWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _settle_sync(self) -> None:
+        """Wait for the background sync, if any; raise its error."""
+        sync, self._sync = self._sync, None
+        if sync is not None:
+            sync.result()
+
+    def _wait_sync(self) -> None:
+        """Wait for the background sync, if any, before the file is closed; errors do not
+        matter to a writer that commits nothing."""
+        with contextlib.suppress(OSError):
+            self._settle_sync()
 
     def _remove_ingest(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
@@ -308,7 +297,7 @@ class LocalContentStore:
                 raise NotFound(f"content {digest}: not found") from err
             raise
         if os.fstat(fd).st_size >= _FREE_IN_BACKGROUND:
-            _reaper.close(fd)
+            close_in_background(fd)
         else:
             os.close(fd)
 

@@ -3,9 +3,13 @@
 Synchronous (the API calls it through ``asyncio.to_thread``). Concurrency model: one
 mutation lock covers unpacking and every change of images, tags and layers, so garbage
 collection never races a registration; streaming a body into the content store happens
-outside it (an import's layer) or under a separate load lock (``read_archive``), so a slow
+outside it (an import's layer) or under a separate load lock (``open_archive``), so a slow
 upload does not block ``rmi``. Before registering, the blobs are checked to still exist
 (a concurrent delete could have collected a shared one): the error then asks to retry.
+
+A load unpacks its layers from the validated archive's own spooled bytes while another
+thread commits the blobs (the fsync of a big layer is as long as its unpacking): the images
+are recorded only once both are done.
 
 Failure leaves the store as it was: layers unpacked by the failed call are removed, rows
 are written in one transaction at the end, and blobs that did not exist before the call
@@ -19,6 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -35,7 +40,7 @@ from dockyard.content.base import ContentStore
 from dockyard.daemon.image_remove import ImageRemover
 from dockyard.errors import DockyardError, InvalidParameter, NotFound
 from dockyard.events.bus import EventBus
-from dockyard.image.archive_read import read_archive
+from dockyard.image.archive_read import open_archive
 from dockyard.image.archive_types import ArchiveImage
 from dockyard.image.archive_write import ArchiveLayout, layout_archive, write_layout
 from dockyard.image.configs import ConfigCache
@@ -43,7 +48,7 @@ from dockyard.image.filters import dangling_filter, labels_match, parse_timestam
 from dockyard.image.filters import reference_matches as ref_matches
 from dockyard.image.importer import ImportOptions, import_rootfs, write_blob
 from dockyard.image.store import ImageRecord, ImageStore, NewImage, repo_tag_reference
-from dockyard.image.unpack import Unpacker, UnpackResult
+from dockyard.image.unpack import BlobOpener, Unpacker, UnpackResult
 from dockyard.oci import mediatypes, reference
 from dockyard.oci.descriptor import Descriptor
 from dockyard.oci.digest import Digest
@@ -138,16 +143,38 @@ class ImageService:
                 ) from err
 
     def _register(
-        self, images: Sequence[ArchiveImage], *, verify: bool, parent: str = ""
+        self,
+        images: Sequence[ArchiveImage],
+        *,
+        verify: bool,
+        parent: str = "",
+        open_blob: BlobOpener | None = None,
+        committed: Callable[[], object] | None = None,
     ) -> list[str]:
-        """Unpack and record ``images`` all or nothing; return messages for moved tags."""
+        """Unpack and record ``images`` all or nothing; return messages for moved tags.
+
+        With ``committed``, the blobs are still being committed: layers are read through
+        ``open_blob`` and ``committed()`` (which raises if the commit failed) is awaited
+        before the blobs are checked and anything is recorded.
+        """
         with self._lock:
             results: list[UnpackResult] = []
             try:
                 for image in images:
-                    self._check_blobs(image)
-                    layers = image.manifest.layers
-                    results.append(self._unpacker.unpack(layers, image.diff_ids, verify=verify))
+                    if committed is None:
+                        self._check_blobs(image)
+                    results.append(
+                        self._unpacker.unpack(
+                            image.manifest.layers,
+                            image.diff_ids,
+                            verify=verify,
+                            open_blob=open_blob,
+                        )
+                    )
+                if committed is not None:
+                    committed()
+                    for image in images:
+                        self._check_blobs(image)
                 new: list[NewImage] = []
                 for image, result in zip(images, results, strict=True):
                     config = self._configs.get(image.config_digest)
@@ -210,12 +237,24 @@ class ImageService:
         """``docker load``: the lines to report (``Loaded image: busybox:latest``...)."""
         with self._load_lock:
             before = {info.digest for info in self._content.walk()}
-            images = read_archive(body, self._content)
-            try:
-                renamed = self._register(images, verify=False)
-            except BaseException:
-                self._drop_unreferenced(_all_blobs(images) - before)
-                raise
+            with open_archive(body, self._content) as archive:
+                images = archive.images
+                # Leaving the pool waits for the commit, so the archive never drops its
+                # ingests under a running commit.
+                with ThreadPoolExecutor(1, thread_name_prefix="load-commit") as pool:
+                    commit = pool.submit(archive.commit)
+                    try:
+                        renamed = self._register(
+                            images,
+                            verify=False,
+                            open_blob=archive.open_blob,
+                            committed=commit.result,
+                        )
+                    except BaseException:
+                        with contextlib.suppress(BaseException):
+                            commit.result()
+                        self._drop_unreferenced(_all_blobs(images) - before)
+                        raise
         lines = list(renamed)
         for image in images:
             for name in image.names:

@@ -14,6 +14,7 @@ the same hash the commit checks the blob against.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import uuid
@@ -33,7 +34,7 @@ from dockyard.image.archive_tarstream import (
 )
 from dockyard.oci.digest import Digest, Hasher
 
-__all__ = ["DigestingWriter", "Member", "Spool", "member_path"]
+__all__ = ["DigestingWriter", "Member", "ReadableWriter", "Spool", "member_path"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,13 @@ class DigestingWriter(Protocol):
     """A content writer that tells the digest of what it was given so far."""
 
     def digest(self) -> Digest: ...
+
+
+@runtime_checkable
+class ReadableWriter(Protocol):
+    """A content writer whose bytes can be read back before the commit."""
+
+    def reader(self) -> BinaryIO: ...
 
 
 def member_path(name: str, what: str = "archive member") -> str:
@@ -103,6 +111,15 @@ class Member:
     def bytes(self) -> bytes | None:
         """The content when kept in memory (always so for JSON documents up to 64 MiB)."""
         return bytes(self.buffer) if self.buffer is not None else None
+
+    def open(self) -> BinaryIO | None:
+        """A reader of the spooled bytes, while still uncommitted; None if the ingest's
+        writer cannot read back (the caller then waits for the committed blob)."""
+        if self.buffer is not None:
+            return io.BytesIO(self.buffer)
+        if isinstance(self.writer, ReadableWriter):
+            return self.writer.reader()
+        return None
 
 
 class Spool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -33,11 +33,14 @@ from dockyard.oci.digest import Digest, Hasher
 from dockyard.snapshot.base import Snapshotter
 from dockyard.util.ids import random_id
 
-__all__ = ["UnpackResult", "Unpacker", "chain_ids"]
+__all__ = ["BlobOpener", "UnpackResult", "Unpacker", "chain_ids"]
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
+
+# Opens a layer's bytes from elsewhere than the content store (None: use the store).
+BlobOpener = Callable[[Digest], BinaryIO | None]
 
 
 def chain_ids(diff_ids: Sequence[Digest]) -> list[Digest]:
@@ -101,13 +104,21 @@ class Unpacker:
         self._snapshotter = snapshotter
 
     def unpack(
-        self, layers: Sequence[Descriptor], diff_ids: Sequence[Digest], *, verify: bool = True
+        self,
+        layers: Sequence[Descriptor],
+        diff_ids: Sequence[Digest],
+        *,
+        verify: bool = True,
+        open_blob: BlobOpener | None = None,
     ) -> UnpackResult:
         """Unpack ``layers`` (manifest order) whose uncompressed digests are ``diff_ids``.
 
         ``verify=False`` skips hashing the uncompressed stream, for layers whose diff_id a
         reader already checked (``read_archive`` does); an uncompressed layer whose blob
         digest is its diff_id is never hashed again (the content store verified it).
+        ``open_blob`` reads a layer's bytes from where they already are (an archive being
+        loaded, whose blobs are still being committed) instead of the content store; those
+        bytes must be the ones whose digest was verified.
         """
         if len(layers) != len(diff_ids):
             raise InvalidParameter(
@@ -120,7 +131,7 @@ class Unpacker:
             for blob, diff_id, chain in zip(layers, diff_ids, chain_ids(diff_ids), strict=True):
                 existing = self._existing(chain)
                 if existing is None:
-                    existing = self._apply(blob, diff_id, chain, parent, verify)
+                    existing = self._apply(blob, diff_id, chain, parent, verify, open_blob)
                     created.append(chain)
                 size += existing.size
                 parent = chain
@@ -156,14 +167,21 @@ class Unpacker:
         return layer
 
     def _apply(
-        self, blob: Descriptor, diff_id: Digest, chain: Digest, parent: str, verify: bool
+        self,
+        blob: Descriptor,
+        diff_id: Digest,
+        chain: Digest,
+        parent: str,
+        verify: bool,
+        open_blob: BlobOpener | None,
     ) -> LayerRecord:
         key = f"extract-{random_id()[:12]}-{chain}"
         mounts = self._snapshotter.prepare(key, parent)
         committed = False
         try:
             target, overlay = _target_dir(mounts)
-            with self._content.open(blob.digest) as raw:
+            source = open_blob(blob.digest) if open_blob is not None else None
+            with source if source is not None else self._content.open(blob.digest) as raw:
                 verify = verify and not (
                     mediatypes.compression_of(blob.media_type) == "" and blob.digest == diff_id
                 )
