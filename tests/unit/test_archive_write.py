@@ -222,3 +222,16 @@ def test_layout_size_is_the_length_of_the_written_archive(store: Store) -> None:
         images[0].manifest_digest,
     ]
     assert b"".join(p for p in layout.parts if isinstance(p, bytes))[:5] == b"blobs"
+
+
+def test_big_blob_data_starts_on_a_32_kib_boundary_and_reads_back(store: Store) -> None:
+    big = layer("big.bin", bytes(range(256)) * 8000)  # over 1 MiB
+    image = put_image(store, [BASE, big], ("docker.io/library/app:1",))
+    data = save(store, [image])
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        member = tar.getmember(f"blobs/sha256/{hex_of(compute(big))}")
+        assert member.offset_data % (32 << 10) == 0
+        assert tar.extractfile(member).read() == big  # type: ignore[union-attr]
+        small = tar.getmember(f"blobs/sha256/{hex_of(compute(BASE))}")
+        assert "comment" not in small.pax_headers
+    assert read_archive(io.BytesIO(data), MemoryContentStore()) == [image]
