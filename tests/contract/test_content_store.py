@@ -230,8 +230,10 @@ def test_local_ingest_left_by_a_crash_is_resumed(tmp_path: Path) -> None:
     store = LocalContentStore(tmp_path)
     w = store.writer("ref-1")
     w.write(DATA[:10])
-    # simulate the process dying: its file and lock go away without the writer's cleanup
-    w._file.close()
+    # simulate the process dying after its writes reached the file: its file and lock go
+    # away without the writer's cleanup
+    w._out.flush()
+    os.close(w._fd)
     os.close(w._lock_fd)
     w._closed = True
     w2 = LocalContentStore(tmp_path).writer("ref-1")

@@ -5,7 +5,11 @@
 * :func:`sync_in_background` runs ``fdatasync`` on a shared background thread, so a big
   ingest is made durable piecewise while the rest of it streams in;
 * :func:`close_in_background` closes a file on a reaper thread: the last close of an
-  unlinked big file is where its blocks are freed, which takes tens of ms per 100 MB.
+  unlinked big file is where its blocks are freed, which takes tens of ms per 100 MB;
+* :class:`AlignedAppender` appends in writes that start and end on 64 KiB boundaries of
+  the file, however the caller slices the data: the page cache then holds large folios,
+  which the disk takes in a third of the requests and time (misaligned appends of a
+  100 MB stream cost ~100 ms more to flush).
 
 None of these is a guarantee by itself: the store's commit still ends with an ``fsync``.
 """
@@ -21,9 +25,10 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import cast
 
-__all__ = ["close_in_background", "start_writeback", "sync_in_background"]
+__all__ = ["AlignedAppender", "close_in_background", "start_writeback", "sync_in_background"]
 
 _SYNC_FILE_RANGE_WRITE = 2
+ALIGN = 64 << 10
 
 
 def _load_sync_file_range() -> Callable[[int, int, int, int], int] | None:
@@ -85,3 +90,51 @@ _reaper = _Reaper()
 def close_in_background(fd: int) -> None:
     """Hand ``fd`` to the reaper thread, which closes it soon; the caller must not use it."""
     _reaper.close(fd)
+
+
+class AlignedAppender:
+    """Appends to ``fd`` (positioned at its end, ``offset``) in aligned writes.
+
+    Bytes past the last :data:`ALIGN` boundary wait in a small tail until the next write
+    crosses one, or until :meth:`flush`.
+    """
+
+    def __init__(self, fd: int, offset: int) -> None:
+        self._fd = fd
+        self._flushed = offset
+        self._tail = bytearray()
+
+    @property
+    def flushed(self) -> int:
+        """Bytes in the file so far (the tail excluded)."""
+        return self._flushed
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        view = memoryview(data).cast("B")
+        end = self._flushed + len(self._tail) + len(view)
+        boundary = end - end % ALIGN
+        if boundary <= self._flushed:
+            self._tail += view
+            return
+        cut = boundary - self._flushed - len(self._tail)
+        _write_all(self._fd, [self._tail, view[:cut]] if self._tail else [view[:cut]])
+        self._flushed = boundary
+        self._tail = bytearray(view[cut:])
+
+    def flush(self) -> None:
+        """Write the tail (the file then ends unaligned until the next boundary)."""
+        if self._tail:
+            _write_all(self._fd, [self._tail])
+            self._flushed += len(self._tail)
+            self._tail = bytearray()
+
+
+def _write_all(fd: int, parts: list[bytearray | memoryview]) -> None:
+    views = [memoryview(p) for p in parts if len(p)]
+    while views:
+        n = os.writev(fd, views)
+        while views and n >= len(views[0]):
+            n -= len(views[0])
+            views.pop(0)
+        if views and n:
+            views[0] = views[0][n:]

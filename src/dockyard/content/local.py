@@ -34,7 +34,6 @@ import contextlib
 import errno
 import fcntl
 import hashlib
-import io
 import os
 import shutil
 import time
@@ -45,7 +44,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dockyard.content.base import Info
-from dockyard.content.diskio import close_in_background, start_writeback, sync_in_background
+from dockyard.content.diskio import (
+    AlignedAppender,
+    close_in_background,
+    start_writeback,
+    sync_in_background,
+)
 from dockyard.errors import Conflict, InvalidParameter, NotFound
 from dockyard.oci.digest import Digest, Hasher, is_digest
 from dockyard.util.atomic import fsync_dir
@@ -114,13 +118,18 @@ class LocalWriter:
             ref_file.write_text(self._ref)
             (self._dir / "started").write_text(repr(time.time()))
         self._hasher = Hasher()
-        fd = os.open(self._dir / "data", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        self._file = io.BufferedRandom(io.FileIO(fd, "r+"), buffer_size=_CHUNK)
-        # Resume: the hash state is not persisted, so rebuild it from the bytes on disk.
-        buf = bytearray(_CHUNK)
-        view = memoryview(buf)
-        while n := self._file.readinto(buf):
-            self._hasher.update(view[:n])
+        self._fd = os.open(self._dir / "data", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            # Resume: the hash state is not persisted, so rebuild it from the bytes on disk
+            # (which leaves the file position at the end, where appending goes on).
+            buf = bytearray(_CHUNK)
+            view = memoryview(buf)
+            while n := os.readv(self._fd, [buf]):
+                self._hasher.update(view[:n])
+        except BaseException:
+            os.close(self._fd)
+            raise
+        self._out = AlignedAppender(self._fd, self._hasher.size)
         self._written_back = self._synced = self._hasher.size
         self._sync: Future[None] | None = None
         self._closed = False
@@ -135,21 +144,17 @@ class LocalWriter:
 
     def write(self, data: bytes | memoryview) -> None:
         self._check_open()
-        self._file.write(data)
+        self._out.write(data)
         self._hasher.update(data)
-        pending = self._hasher.size - self._written_back
-        if pending < _WRITEBACK:
+        flushed = self._out.flushed
+        if flushed - self._written_back < _WRITEBACK:
             return
-        self._file.flush()
-        fd = self._file.fileno()
-        start_writeback(fd, self._written_back, pending)
-        self._written_back = self._hasher.size
-        if self._hasher.size - self._synced >= _SYNC_STRIDE and (
-            self._sync is None or self._sync.done()
-        ):
+        start_writeback(self._fd, self._written_back, flushed - self._written_back)
+        self._written_back = flushed
+        if flushed - self._synced >= _SYNC_STRIDE and (self._sync is None or self._sync.done()):
             self._settle_sync()
-            self._sync = sync_in_background(fd)
-            self._synced = self._hasher.size
+            self._sync = sync_in_background(self._fd)
+            self._synced = flushed
 
     def digest(self) -> Digest:
         """The digest of the bytes written so far: what :meth:`commit` will name the blob."""
@@ -162,7 +167,7 @@ class LocalWriter:
         it, so a caller can use the data while the commit's fsync is under way.
         """
         self._check_open()
-        self._file.flush()
+        self._out.flush()
         return open(self._dir / "data", "rb")
 
     def commit(self, size: int | None = None, expected: Digest | None = None) -> Digest:
@@ -185,10 +190,14 @@ class LocalWriter:
         except BaseException:
             self.abort()
             raise
-        self._file.flush()
-        os.fchmod(self._file.fileno(), 0o444)
-        os.fsync(self._file.fileno())
-        self._file.close()
+        try:
+            self._out.flush()
+            os.fchmod(self._fd, 0o444)
+            os.fsync(self._fd)
+        except BaseException:
+            self.abort()
+            raise
+        os.close(self._fd)
         target = self._store.blob_path(digest)
         if not target.exists():  # content is immutable: an existing blob is kept as is
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -202,7 +211,7 @@ class LocalWriter:
         if self._closed:
             return
         self._wait_sync()
-        self._file.close()
+        os.close(self._fd)
         self._remove_ingest()
 
     def close(self) -> None:
@@ -210,9 +219,11 @@ class LocalWriter:
         if self._closed:
             return
         self._wait_sync()
-        self._file.flush()
-        self._file.close()
-        self._release()
+        try:
+            self._out.flush()
+        finally:
+            os.close(self._fd)
+            self._release()
 
     def __enter__(self) -> LocalWriter:
         return self
