@@ -52,7 +52,7 @@ def test_deleted_big_blob_is_gone_at_once_and_can_be_stored_again(tmp_path: Path
         assert fh.read() == data
 
 
-def test_background_sync_error_fails_the_commit_and_drops_the_ingest(
+def test_background_sync_error_fails_the_writer_and_nothing_is_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def failing_sync(fd: int) -> Future[None]:
@@ -62,11 +62,12 @@ def test_background_sync_error_fails_the_commit_and_drops_the_ingest(
 
     monkeypatch.setattr(local, "sync_in_background", failing_sync)
     store = LocalContentStore(tmp_path)
-    data = os.urandom(40 << 20)  # past one background sync stride
+    data = os.urandom(40 << 20)  # past several background syncs
     writer = store.writer("ref")
-    for start in range(0, len(data), 1 << 20):
-        writer.write(data[start : start + (1 << 20)])
-    with pytest.raises(OSError, match="I/O error"):
+    with pytest.raises(OSError, match="I/O error"):  # at the next write or the commit
+        for start in range(0, len(data), 1 << 20):
+            writer.write(data[start : start + (1 << 20)])
         writer.commit(len(data))
+    writer.abort()  # what a caller does on any error
     assert not store.blob_path(compute(data)).exists()
     assert list(store.ingests()) == []

@@ -19,10 +19,10 @@ whole life; the kernel drops the lock when the process dies, so a stale ingest i
 (the new writer re-hashes ``data`` to recover the hash state) and a live one is a Conflict.
 
 Speed (helpers in :mod:`dockyard.content.diskio`): a writer asks the kernel to start
-writing its data back every few MiB and makes it durable every few tens of MiB on a
+writing its data back every few MiB and makes it durable as often (one sync at a time) on a
 background thread (on a virtual disk the cache flush, not the write, is the long part), so
 the disk works while the rest streams in and the ``fsync`` at commit, still the guarantee,
-only waits for the tail. A background sync's error fails the commit (Linux reports a
+only waits for the tail. A background sync error fails the next write or the commit (Linux reports a
 writeback error to one sync only). :meth:`LocalWriter.digest` exposes the running hash, so
 a caller that needs the digest before committing (the archive reader) need not hash every
 byte twice. Deleting a big blob unlinks its name at once and frees its blocks later.
@@ -58,7 +58,7 @@ __all__ = ["IngestStatus", "LocalContentStore", "LocalWriter"]
 
 _CHUNK = 1 << 20
 _WRITEBACK = 8 << 20  # start writeback of each this many bytes written...
-_SYNC_STRIDE = 32 << 20  # ...and sync in the background each this many
+_SYNC_STRIDE = 8 << 20  # ...and sync in the background each this many (one sync at a time)
 _FREE_IN_BACKGROUND = 8 << 20  # deleted blobs this big are freed by the reaper thread
 
 
