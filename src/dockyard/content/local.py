@@ -18,14 +18,15 @@ most an ingest directory. A writer holds ``flock(LOCK_EX)`` on its ingest direct
 whole life; the kernel drops the lock when the process dies, so a stale ingest is resumable
 (the new writer re-hashes ``data`` to recover the hash state) and a live one is a Conflict.
 
-Speed (helpers in :mod:`dockyard.content.diskio`): a writer asks the kernel to start
-writing its data back every few MiB and makes it durable as often (one sync at a time) on a
-background thread (on a virtual disk the cache flush, not the write, is the long part), so
-the disk works while the rest streams in and the ``fsync`` at commit, still the guarantee,
-only waits for the tail. A background sync error fails the next write or the commit (Linux reports a
-writeback error to one sync only). :meth:`LocalWriter.digest` exposes the running hash, so
-a caller that needs the digest before committing (the archive reader) need not hash every
-byte twice. Deleting a big blob unlinks its name at once and frees its blocks later.
+Speed (helpers in :mod:`dockyard.content.diskio`): a writer appends in aligned writes,
+asks the kernel to start writing its data back every few MiB and makes it durable as often
+(one sync at a time) on a background thread (on a virtual disk the cache flush, not the
+write, is the long part), so the disk works while the rest streams in and the ``fsync`` at
+commit, still the guarantee, only waits for the tail. A background sync error fails the
+next write or the commit (Linux reports a writeback error to one sync only).
+:meth:`LocalWriter.digest` exposes the running hash, so a caller that needs the digest
+before committing (the archive reader) need not hash every byte twice. Deleting a big blob
+unlinks its name at once and frees its blocks later.
 """
 
 from __future__ import annotations
