@@ -155,6 +155,7 @@ def main() -> int:
         d = start_daemon(base / "daemon", debug=False)
     except BaseException:
         remove_network(config)
+        subprocess.run(["rm", "-rf", str(base)], check=False)
         raise
     ours = d.host
     work = base / "work"
