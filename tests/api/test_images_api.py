@@ -29,6 +29,7 @@ from dockyard.image.store import ImageStore
 from dockyard.metadata.db import Database
 from dockyard.oci.digest import Digest
 from dockyard.snapshot.native import NativeSnapshotter
+from dockyard.testing.memory_content import MemoryContentStore
 
 ClientFactory = Callable[[web.Application], Any]
 Client = TestClient[Any, Any]
@@ -553,3 +554,19 @@ async def test_load_whose_commit_fails_while_layers_unpack_leaves_nothing_behind
     other = Env(root, service, EventBus(), snapshotter, {})
     assert other.state() == (set(), set(), 0, 0)
     assert list((root / "content" / "ingest").iterdir()) == []
+
+
+async def test_load_into_a_store_without_ingest_read_back_unpacks_after_the_commit(
+    client: Client, tmp_path: Path
+) -> None:
+    big = io.BytesIO(rootfs({"big": os.urandom(6 << 20)}))  # spooled to an ingest, not memory
+    resp = await client.post("/images/create", params={"fromSrc": "-", "repo": "box"}, data=big)
+    assert resp.status == 200
+    archive = await save(client, "box")
+    root = tmp_path / "other"
+    snapshotter = NativeSnapshotter(root / "snapshots")
+    service = ImageService(
+        ImageStore(Database(root / "dockyard.db")), MemoryContentStore(), snapshotter, EventBus()
+    )
+    assert service.load(io.BytesIO(archive)) == ["Loaded image: box:latest"]
+    assert len(list(snapshotter.walk())) == 1

@@ -243,12 +243,16 @@ class ImageService:
                 # ingests under a running commit.
                 with ThreadPoolExecutor(1, thread_name_prefix="load-commit") as pool:
                     commit = pool.submit(archive.commit)
+
+                    def open_blob(digest: Digest) -> BinaryIO | None:
+                        reader = archive.open_blob(digest)
+                        if reader is None:
+                            commit.result()  # unreadable ingest: wait for the stored blob
+                        return reader
+
                     try:
                         renamed = self._register(
-                            images,
-                            verify=False,
-                            open_blob=archive.open_blob,
-                            committed=commit.result,
+                            images, verify=False, open_blob=open_blob, committed=commit.result
                         )
                     except BaseException:
                         with contextlib.suppress(BaseException):
