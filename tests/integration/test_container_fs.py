@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from dockyard.testing.daemon_process import Daemon, wait_for
+from dockyard.testing.engine_api import EngineApi
 
 pytestmark = pytest.mark.root
 
@@ -31,45 +32,27 @@ def image(daemon: Daemon, busybox_tar: Path) -> str:
     return "fs/busybox:1"
 
 
-class Api:
+class Api(EngineApi):
     def __init__(self, daemon: Daemon) -> None:
-        self.daemon = daemon
-        self.containers: list[str] = []
+        super().__init__(daemon)
         self.images: list[str] = []
 
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        status, raw, _ = self.daemon.request(method, V + path, data, headers)
-        return status, (json.loads(raw) if raw.strip() else None)
-
-    def run(self, image: str, script: str, *, wait: bool = True) -> str:
-        status, body = self.call(
-            "POST",
-            "/containers/create",
-            {"Image": image, "Cmd": ["sh", "-c", script], "HostConfig": {"NetworkMode": "none"}},
-        )
-        assert status == 201, body
-        cid = str(body["Id"])
-        self.containers.append(cid)
-        assert self.call("POST", f"/containers/{cid}/start")[0] == 204
+    def run_script(self, image: str, script: str, *, wait: bool = True) -> str:
+        cid = self.run(image, ["sh", "-c", script], HostConfig={"NetworkMode": "none"})
         if wait:
             wait_for(lambda: self.status(cid) == "exited")
         return cid
 
-    def status(self, cid: str) -> str:
-        return str(self.call("GET", f"/containers/{cid}/json")[1]["State"]["Status"])
-
     def output(self, cid: str) -> str:
-        log = Path(self.call("GET", f"/containers/{cid}/json")[1]["LogPath"])
+        log = Path(self.inspect(cid)["LogPath"])
         return "".join(json.loads(line)["log"] for line in log.read_text().splitlines())
 
     def get_archive(self, cid: str, path: str) -> tuple[int, bytes, dict[str, str]]:
-        return self.daemon.request("GET", f"{V}/containers/{cid}/archive?path={quote(path)}")
+        return self.raw("GET", f"/containers/{cid}/archive?path={quote(path)}")
 
     def put_archive(self, cid: str, path: str, tar: bytes, query: str = "") -> tuple[int, bytes]:
-        status, body, _ = self.daemon.request(
-            "PUT", f"{V}/containers/{cid}/archive?path={quote(path)}{query}", tar
+        status, body, _ = self.raw(
+            "PUT", f"/containers/{cid}/archive?path={quote(path)}{query}", tar
         )
         return status, body
 
@@ -80,8 +63,7 @@ def api(daemon: Daemon) -> Iterator[Api]:
     try:
         yield a
     finally:
-        for cid in a.containers:
-            a.call("DELETE", f"/containers/{cid}?force=1")
+        a.cleanup()
         for ref in a.images:
             a.call("DELETE", f"/images/{ref}?force=1")
 
@@ -117,7 +99,7 @@ def _stat(headers: dict[str, str]) -> dict[str, Any]:
 
 
 def test_get_archive_of_running_container_sends_tar_and_stat(api: Api, image: str) -> None:
-    cid = api.run(image, "mkdir /d; echo hi > /d/f; sleep 30", wait=False)
+    cid = api.run_script(image, "mkdir /d; echo hi > /d/f; sleep 30", wait=False)
     wait_for(lambda: api.get_archive(cid, "/d/f")[0] == 200)
     status, data, headers = api.get_archive(cid, "/d")
     assert status == 200
@@ -129,14 +111,14 @@ def test_get_archive_of_running_container_sends_tar_and_stat(api: Api, image: st
 def test_head_archive_reports_escaping_symlink_target_inside_container(
     api: Api, image: str, daemon: Daemon
 ) -> None:
-    cid = api.run(image, "ln -s /../../../../etc/passwd /x")
+    cid = api.run_script(image, "ln -s /../../../../etc/passwd /x")
     status, _, headers = daemon.request("HEAD", f"{V}/containers/{cid}/archive?path=/x")
     assert status == 200
     assert _stat(headers)["linkTarget"] == "/etc/passwd"
 
 
 def test_archive_through_root_symlink_reads_the_containers_file(api: Api, image: str) -> None:
-    cid = api.run(image, "ln -s / /escape; echo container-only > /etc/marker")
+    cid = api.run_script(image, "ln -s / /escape; echo container-only > /etc/marker")
     status, data, _ = api.get_archive(cid, "/escape/etc/marker")
     assert status == 200
     assert _members(data) == {"marker": b"container-only\n"}
@@ -145,14 +127,14 @@ def test_archive_through_root_symlink_reads_the_containers_file(api: Api, image:
 
 
 def test_missing_path_is_404_naming_path_and_container(api: Api, image: str) -> None:
-    cid = api.run(image, "true")
+    cid = api.run_script(image, "true")
     status, body, _ = api.get_archive(cid, "/nope")
     assert status == 404
     assert json.loads(body)["message"] == f"Could not find the file /nope in container {cid}"
 
 
 def test_put_archive_into_stopped_container_is_seen_by_next_run(api: Api, image: str) -> None:
-    cid = api.run(image, "cat /in/hello 2>/dev/null || echo missing")
+    cid = api.run_script(image, "cat /in/hello 2>/dev/null || echo missing")
     assert api.put_archive(cid, "/", _tar(("in", "d", ""), ("in/hello", "f", "copied\n")))[0] == 200
     assert not os.path.ismount(Path(api.daemon.exec_root) / "containers" / cid / "rootfs")
     assert api.call("POST", f"/containers/{cid}/start")[0] == 204
@@ -161,7 +143,7 @@ def test_put_archive_into_stopped_container_is_seen_by_next_run(api: Api, image:
 
 
 def test_put_archive_with_dotdot_member_is_400_and_writes_nothing(api: Api, image: str) -> None:
-    cid = api.run(image, "mkdir /d")
+    cid = api.run_script(image, "mkdir /d")
     name = f"dockyard-escape-{uuid.uuid4().hex[:8]}"
     status, body = api.put_archive(cid, "/d", _tar((f"../../../../../../tmp/{name}", "f", "x")))
     assert status == 400, body
@@ -171,14 +153,14 @@ def test_put_archive_with_dotdot_member_is_400_and_writes_nothing(api: Api, imag
 
 
 def test_put_archive_with_symlink_leaving_destination_is_400(api: Api, image: str) -> None:
-    cid = api.run(image, "mkdir /d")
+    cid = api.run_script(image, "mkdir /d")
     status, body = api.put_archive(cid, "/d", _tar(("evil", "l", "../../../../../tmp")))
     assert status == 400
     assert b"invalid symlink" in body
 
 
 def test_put_archive_through_root_symlink_lands_inside_container(api: Api, image: str) -> None:
-    cid = api.run(image, "ln -s / /escape")
+    cid = api.run_script(image, "ln -s / /escape")
     name = f"dockyard-inside-{uuid.uuid4().hex[:8]}"
     assert api.put_archive(cid, "/escape/tmp", _tar((name, "f", "in")))[0] == 200
     assert not Path("/tmp", name).exists()
@@ -186,21 +168,21 @@ def test_put_archive_through_root_symlink_lands_inside_container(api: Api, image
 
 
 def test_put_archive_onto_a_file_is_400(api: Api, image: str) -> None:
-    cid = api.run(image, "echo x > /file")
+    cid = api.run_script(image, "echo x > /file")
     status, body = api.put_archive(cid, "/file", _tar(("a", "f", "a")))
     assert status == 400
     assert json.loads(body)["message"] == "extraction point is not a directory"
 
 
 def test_put_archive_refuses_replacing_dir_with_file_when_asked(api: Api, image: str) -> None:
-    cid = api.run(image, "mkdir /d")
+    cid = api.run_script(image, "mkdir /d")
     status, body = api.put_archive(cid, "/", _tar(("d", "f", "x")), "&noOverwriteDirNonDir=true")
     assert status == 400
     assert b"cannot overwrite directory" in body
 
 
 def test_export_is_a_tar_of_the_whole_rootfs(api: Api, image: str, daemon: Daemon) -> None:
-    cid = api.run(image, "echo exported > /exported")
+    cid = api.run_script(image, "echo exported > /exported")
     status, data, headers = daemon.request("GET", f"{V}/containers/{cid}/export")
     assert status == 200
     assert headers["Content-Type"] == "application/x-tar"
@@ -210,7 +192,7 @@ def test_export_is_a_tar_of_the_whole_rootfs(api: Api, image: str, daemon: Daemo
 
 
 def test_changes_report_added_modified_and_deleted(api: Api, image: str) -> None:
-    cid = api.run(image, "echo a > /added; rm /bin/ls; mkdir /tmp/sub")
+    cid = api.run_script(image, "echo a > /added; rm /bin/ls; mkdir /tmp/sub")
     status, body = api.call("GET", f"/containers/{cid}/changes")
     assert status == 200
     assert {(c["Path"], c["Kind"]) for c in body} == {
@@ -223,12 +205,12 @@ def test_changes_report_added_modified_and_deleted(api: Api, image: str) -> None
 
 
 def test_changes_of_an_untouched_container_are_null(api: Api, image: str) -> None:
-    cid = api.run(image, "true")
+    cid = api.run_script(image, "true")
     assert api.call("GET", f"/containers/{cid}/changes") == (200, None)
 
 
 def test_commit_makes_an_image_that_runs_with_the_committed_file(api: Api, image: str) -> None:
-    cid = api.run(image, "echo committed > /state")
+    cid = api.run_script(image, "echo committed > /state")
     status, body = api.call("POST", f"/commit?container={cid}&repo=fs/committed&tag=1&comment=c1")
     assert status == 201, body
     api.images.append("fs/committed:1")
@@ -237,12 +219,12 @@ def test_commit_makes_an_image_that_runs_with_the_committed_file(api: Api, image
     assert details["Comment"] == "c1"
     assert details["Parent"] == api.call("GET", f"/images/{image}/json")[1]["Id"]
     assert len(details["RootFS"]["Layers"]) == 2
-    run = api.run("fs/committed:1", "cat /state")
+    run = api.run_script("fs/committed:1", "cat /state")
     assert api.output(run) == "committed\n"
 
 
 def test_commit_with_change_cmd_sets_the_new_default_command(api: Api, image: str) -> None:
-    cid = api.run(image, "echo v2 > /version")
+    cid = api.run_script(image, "echo v2 > /version")
     change = quote('CMD ["cat","/version"]')
     status, body = api.call("POST", f"/commit?container={cid}&changes={change}")
     assert status == 201, body
@@ -260,7 +242,7 @@ def test_commit_with_change_cmd_sets_the_new_default_command(api: Api, image: st
 
 
 def test_commit_of_running_container_pauses_and_resumes_it(api: Api, image: str) -> None:
-    cid = api.run(image, "echo live > /live; sleep 30", wait=False)
+    cid = api.run_script(image, "echo live > /live; sleep 30", wait=False)
     wait_for(lambda: api.get_archive(cid, "/live")[0] == 200)
     status, body = api.call("POST", f"/commit?container={cid}")
     assert status == 201, body

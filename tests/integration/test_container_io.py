@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from dockyard.testing.daemon_process import Daemon, wait_for
+from dockyard.testing.engine_api import EngineApi
 
 pytestmark = pytest.mark.root
 
@@ -31,43 +32,7 @@ def image(daemon: Daemon, busybox_tar: Path) -> str:
     return "io/busybox:1"
 
 
-class Api:
-    def __init__(self, daemon: Daemon) -> None:
-        self.daemon = daemon
-        self.made: list[str] = []
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        status, raw, _ = self.daemon.request(method, V + path, data, headers)
-        try:
-            return status, (json.loads(raw) if raw.strip() else None)
-        except ValueError:
-            return status, raw
-
-    def raw(self, method: str, path: str) -> tuple[int, bytes, dict[str, str]]:
-        return self.daemon.request(method, V + path)
-
-    def create(self, image: str, cmd: list[str], **config: Any) -> str:
-        status, body = self.call(
-            "POST", "/containers/create", {"Image": image, "Cmd": cmd, **config}
-        )
-        assert status == 201, body
-        self.made.append(body["Id"])
-        return str(body["Id"])
-
-    def start(self, cid: str) -> None:
-        status, body = self.call("POST", f"/containers/{cid}/start")
-        assert status == 204, body
-
-    def run(self, image: str, cmd: list[str], **config: Any) -> str:
-        cid = self.create(image, cmd, **config)
-        self.start(cid)
-        return cid
-
-    def status(self, cid: str) -> str:
-        return str(self.call("GET", f"/containers/{cid}/json")[1]["State"]["Status"])
-
+class Api(EngineApi):
     def exec(self, cid: str, cmd: list[str], **config: Any) -> str:
         status, body = self.call("POST", f"/containers/{cid}/exec", {"Cmd": cmd, **config})
         assert status == 201, body
@@ -80,8 +45,7 @@ def api(daemon: Daemon) -> Iterator[Api]:
     try:
         yield a
     finally:
-        for cid in a.made:
-            a.call("DELETE", f"/containers/{cid}?force=1")
+        a.cleanup()
 
 
 class Hijack:

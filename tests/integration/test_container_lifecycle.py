@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from dockyard.testing.daemon_process import Daemon, wait_for
+from dockyard.testing.engine_api import EngineApi
 
 pytestmark = pytest.mark.root
 
@@ -26,36 +27,10 @@ def image(daemon: Daemon, busybox_tar: Path) -> str:
     return "lifecycle/busybox:1"
 
 
-class Api:
-    def __init__(self, daemon: Daemon) -> None:
-        self.daemon = daemon
-        self.made: list[str] = []
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        status, raw, _ = self.daemon.request(method, "/v1.45" + path, data, headers)
-        return status, (json.loads(raw) if raw.strip() else None)
-
+class Api(EngineApi):
     def create(self, image: str, cmd: list[str], name: str = "", **config: Any) -> str:
-        host = config.pop("HostConfig", {})
-        query = f"?name={name}" if name else ""
-        status, body = self.call(
-            "POST",
-            f"/containers/create{query}",
-            {"Image": image, "Cmd": cmd, "HostConfig": host, **config},
-        )
-        assert status == 201, body
-        self.made.append(body["Id"])
-        return str(body["Id"])
-
-    def inspect(self, cid: str) -> dict[str, Any]:
-        status, body = self.call("GET", f"/containers/{cid}/json")
-        assert status == 200, body
-        return dict(body)
-
-    def state(self, cid: str) -> dict[str, Any]:
-        return dict(self.inspect(cid)["State"])
+        config.setdefault("HostConfig", {})
+        return super().create(image, cmd, name, **config)
 
 
 @pytest.fixture
@@ -64,8 +39,7 @@ def api(daemon: Daemon) -> Iterator[Api]:
     try:
         yield a
     finally:
-        for cid in a.made:
-            a.call("DELETE", f"/containers/{cid}?force=1")
+        a.cleanup()
 
 
 def test_exit_code_and_output_are_recorded(api: Api, image: str, daemon: Daemon) -> None:

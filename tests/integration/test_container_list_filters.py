@@ -11,14 +11,9 @@ from urllib.parse import quote
 import pytest
 
 from dockyard.testing.daemon_process import Daemon
+from dockyard.testing.engine_api import call
 
 pytestmark = pytest.mark.root
-
-
-def call(d: Daemon, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    status, raw, _ = d.request(method, "/v1.45" + path, data, {"Content-Type": "application/json"})
-    return status, (json.loads(raw) if raw.strip() else None)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 
 from dockyard.testing.daemon_process import Daemon, wait_for
+from dockyard.testing.engine_api import EngineApi
 
 pytestmark = pytest.mark.root
 
@@ -29,40 +30,25 @@ def image(daemon: Daemon, busybox_tar: Path) -> str:
     return "ops/busybox:1"
 
 
-class Api:
+class Api(EngineApi):
+    """Every container here runs the module's image with no network unless told otherwise."""
+
     def __init__(self, daemon: Daemon, image: str) -> None:
-        self.daemon = daemon
+        super().__init__(daemon)
         self.image = image
-        self.made: list[str] = []
 
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        status, raw, _ = self.daemon.request(method, "/v1.45" + path, data, headers)
-        return status, (json.loads(raw) if raw.strip() else None)
+    def create(self, cmd: list[str], name: str = "", **config: Any) -> str:  # type: ignore[override]
+        config = {"HostConfig": {"NetworkMode": "none"}, **config}
+        return super().create(self.image, cmd, name, **config)
 
-    def create(self, cmd: list[str], name: str = "", **config: Any) -> str:
-        query = f"?name={name}" if name else ""
-        body = {"Image": self.image, "Cmd": cmd, "HostConfig": {"NetworkMode": "none"}, **config}
-        status, out = self.call("POST", f"/containers/create{query}", body)
-        assert status == 201, out
-        self.made.append(out["Id"])
-        return str(out["Id"])
-
-    def run(self, cmd: list[str], name: str = "", **config: Any) -> str:
+    def run(self, cmd: list[str], name: str = "", **config: Any) -> str:  # type: ignore[override]
         cid = self.create(cmd, name, **config)
-        status, out = self.call("POST", f"/containers/{cid}/start")
-        assert status == 204, out
+        self.start(cid)
         return cid
-
-    def inspect(self, cid: str) -> dict[str, Any]:
-        status, body = self.call("GET", f"/containers/{cid}/json")
-        assert status == 200, body
-        return dict(body)
 
     def events(self, since: float, **filters: list[str]) -> list[dict[str, Any]]:
         query = f"since={since}&until={time.time() + 0.01}&filters={quote(json.dumps(filters))}"
-        status, raw, _ = self.daemon.request("GET", f"/v1.45/events?{query}")
+        status, raw, _ = self.raw("GET", f"/events?{query}")
         assert status == 200, raw
         return [json.loads(line) for line in raw.decode().splitlines() if line.strip()]
 
@@ -73,8 +59,7 @@ def api(daemon: Daemon, image: str) -> Iterator[Api]:
     try:
         yield a
     finally:
-        for cid in a.made:
-            a.call("DELETE", f"/containers/{cid}?force=1")
+        a.cleanup()
 
 
 def _cgroup_file(cid: str, controller: str, name: str) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 from collections.abc import Iterator
@@ -18,14 +17,9 @@ from dockyard.testing.daemon_process import (
     stop_daemon,
     wait_for,
 )
+from dockyard.testing.engine_api import call
 
 pytestmark = pytest.mark.root
-
-
-def call(d: Daemon, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    status, raw, _ = d.request(method, "/v1.45" + path, data, {"Content-Type": "application/json"})
-    return status, (json.loads(raw) if raw.strip() else None)
 
 
 def run(d: Daemon, image: str, cmd: list[str], **host: Any) -> str:

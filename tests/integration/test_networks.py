@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from dockyard.testing.daemon_process import Daemon, wait_for
+from dockyard.testing.engine_api import EngineApi
 
 pytestmark = [pytest.mark.root, pytest.mark.network]
 
@@ -32,38 +33,16 @@ def image(daemon: Daemon, busybox_tar: Path) -> str:
     return "nettest/busybox:1"
 
 
-class Api:
+class Api(EngineApi):
     def __init__(self, daemon: Daemon) -> None:
-        self.daemon = daemon
-        self.containers: list[str] = []
+        super().__init__(daemon)
         self.networks: list[str] = []
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        status, raw, _ = self.daemon.request(method, "/v1.45" + path, data, headers)
-        return status, (json.loads(raw) if raw.strip() else None)
-
-    def run(self, image: str, cmd: list[str], name: str = "", **extra: Any) -> str:
-        query = f"?name={name}" if name else ""
-        status, body = self.call(
-            "POST", f"/containers/create{query}", {"Image": image, "Cmd": cmd, **extra}
-        )
-        assert status == 201, body
-        cid = str(body["Id"])
-        self.containers.append(cid)
-        status, body = self.call("POST", f"/containers/{cid}/start")
-        assert status == 204, body
-        return cid
 
     def network(self, name: str, **extra: Any) -> str:
         status, body = self.call("POST", "/networks/create", {"Name": name, **extra})
         assert status == 201, body
         self.networks.append(name)
         return str(body["Id"])
-
-    def inspect(self, cid: str) -> dict[str, Any]:
-        return dict(self.call("GET", f"/containers/{cid}/json")[1])
 
 
 @pytest.fixture
@@ -72,8 +51,7 @@ def api(daemon: Daemon) -> Iterator[Api]:
     try:
         yield a
     finally:
-        for cid in a.containers:
-            a.call("DELETE", f"/containers/{cid}?force=1")
+        a.cleanup()
         for name in a.networks:
             a.call("DELETE", f"/networks/{name}")
 

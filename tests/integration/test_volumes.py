@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pytest
 
 from dockyard.testing.daemon_process import Daemon, wait_for
+from dockyard.testing.engine_api import EngineApi
 
 pytestmark = pytest.mark.root
 
@@ -25,34 +25,20 @@ def image(daemon: Daemon, busybox_tar: Path) -> str:
     return "voltest/busybox:1"
 
 
-class Api:
+class Api(EngineApi):
     def __init__(self, daemon: Daemon) -> None:
-        self.daemon = daemon
-        self.containers: list[str] = []
+        super().__init__(daemon)
         self.volumes: list[str] = []
 
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        status, raw, _ = self.daemon.request(method, "/v1.45" + path, data, headers)
-        return status, (json.loads(raw) if raw.strip() else None)
-
-    def create(self, image: str, cmd: list[str], **host: Any) -> str:
-        status, body = self.call(
-            "POST", "/containers/create", {"Image": image, "Cmd": cmd, "HostConfig": host}
-        )
-        assert status == 201, body
-        self.containers.append(str(body["Id"]))
-        return str(body["Id"])
+    def create(self, image: str, cmd: list[str], name: str = "", **config: Any) -> str:
+        """Here keyword arguments are the HostConfig, the part of a container volumes live in."""
+        return super().create(image, cmd, name, HostConfig=config)
 
     def run_to_exit(self, image: str, cmd: list[str], **host: Any) -> int:
         cid = self.create(image, cmd, **host)
-        assert self.call("POST", f"/containers/{cid}/start")[0] == 204
-        wait_for(lambda: self.inspect(cid)["State"]["Status"] == "exited")
-        return int(self.inspect(cid)["State"]["ExitCode"])
-
-    def inspect(self, cid: str) -> dict[str, Any]:
-        return dict(self.call("GET", f"/containers/{cid}/json")[1])
+        self.start(cid)
+        wait_for(lambda: self.status(cid) == "exited")
+        return int(self.state(cid)["ExitCode"])
 
     def volume(self, name: str) -> dict[str, Any]:
         status, body = self.call("POST", "/volumes/create", {"Name": name})
@@ -67,8 +53,7 @@ def api(daemon: Daemon) -> Iterator[Api]:
     try:
         yield a
     finally:
-        for cid in a.containers:
-            a.call("DELETE", f"/containers/{cid}?force=1&v=1")
+        a.cleanup(remove_volumes=True)
         for name in a.volumes:
             a.call("DELETE", f"/volumes/{name}?force=1")
 
