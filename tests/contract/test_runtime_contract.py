@@ -176,6 +176,14 @@ def test_delete_removes_a_stopped_container(runtime: Runtime, sandbox: Any) -> N
         runtime.state("c1")
 
 
+def test_exists_follows_create_and_delete(runtime: Runtime, sandbox: Any) -> None:
+    assert not runtime.exists("c1")
+    create(runtime, sandbox, "c1", ["true"])
+    assert runtime.exists("c1")
+    runtime.delete("c1", force=True)
+    assert not runtime.exists("c1")
+
+
 def test_delete_of_running_container_is_conflict(runtime: Runtime, sandbox: Any) -> None:
     create(runtime, sandbox, "c1")
     runtime.start("c1")

@@ -107,6 +107,9 @@ class RuncRuntime:
         self._call(cid, "delete", ["delete", *(["--force"] if force else []), cid])
         self._log_file(cid).unlink(missing_ok=True)
 
+    def exists(self, cid: str) -> bool:
+        return (self.root / cid / "state.json").exists()
+
     # -- plumbing --------------------------------------------------------------------------
 
     def _log_file(self, cid: str | None) -> Path:

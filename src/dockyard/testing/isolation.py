@@ -1,7 +1,7 @@
 """Test and benchmark daemons that cannot collide with a real dockyardd or with each other.
 
-Each gets its own bridge name and nft table, a free /24 of 172.30/16 (skipping what the
-host routes) for its default bridge, user networks from 172.30/16 too, and leaves the
+Each gets its own bridge name and nft table, a free /24 of TEST_RANGES (skipping what the
+host routes) for its default bridge, user networks from those ranges too, and leaves the
 host's ``ip_forward`` alone. Teardown deletes exactly those bridges and that table.
 """
 
@@ -19,16 +19,21 @@ from typing import Any
 __all__ = ["isolated_config", "remove_network_leftovers"]
 
 
+# Ranges test daemons take /24s from, in order: a real daemon on the host may cover one.
+TEST_RANGES = ("172.30.0.0/16", "10.199.0.0/16", "10.198.0.0/16")
+
+
 def isolated_config(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     from dockyard.network.ipam import PoolSpec, choose_subnet, host_routed_prefixes
 
     tag = os.urandom(3).hex()
-    subnet = choose_subnet([PoolSpec(IPv4Network("172.30.0.0/16"), 24)], host_routed_prefixes())
+    pools = [PoolSpec(IPv4Network(r), 24) for r in TEST_RANGES]
+    subnet = choose_subnet(pools, host_routed_prefixes())
     return {
         "bridge": f"dyt{tag}",
         "nft-table": f"dockyard_test_{tag}",
         "bip": f"{subnet.network_address + 1}/24",
-        "default-address-pools": [{"base": "172.30.0.0/16", "size": 24}],
+        "default-address-pools": [{"base": r, "size": 24} for r in TEST_RANGES],
         "ip-forward": False,
         **(extra or {}),
     }

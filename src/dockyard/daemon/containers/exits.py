@@ -118,7 +118,9 @@ class ExitHandler:
 
     def _teardown(self, c: Container) -> None:
         with contextlib.suppress(DockyardError):
-            self.ctx.runtime(c.host_config.runtime).runtime.delete(c.id, force=True)
+            runtime = self.ctx.runtime(c.host_config.runtime).runtime
+            if runtime.exists(c.id):
+                runtime.delete(c.id, force=True)
         stop_hooks(self.ctx, c)
         rootfs.unmount_rootfs(self.ctx.layout, c.id)
 

@@ -30,7 +30,9 @@ _RUNNING = (Status.RUNNING, Status.PAUSED)
 
 def _remove_files(ctx: ContainerContext, c: Container) -> None:
     with contextlib.suppress(DockyardError):
-        ctx.runtime(c.host_config.runtime).runtime.delete(c.id, force=True)
+        runtime = ctx.runtime(c.host_config.runtime).runtime
+        if runtime.exists(c.id):
+            runtime.delete(c.id, force=True)
     rootfs.unmount_rootfs(ctx.layout, c.id)
     with contextlib.suppress(NotFound):
         ctx.snapshotter.remove(c.snapshot_key)

@@ -81,7 +81,9 @@ def _prepare(ctx: ContainerContext, c: Container) -> None:
 def _teardown(ctx: ContainerContext, c: Container) -> None:
     """Undo a start: no runtime state, no mount (safe when half of it never happened)."""
     with contextlib.suppress(DockyardError):
-        ctx.runtime(c.host_config.runtime).runtime.delete(c.id, force=True)
+        runtime = ctx.runtime(c.host_config.runtime).runtime
+        if runtime.exists(c.id):
+            runtime.delete(c.id, force=True)
     stop_hooks(ctx, c)
     rootfs.unmount_rootfs(ctx.layout, c.id)
 
