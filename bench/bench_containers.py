@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from dockyard.testing.busybox import write_rootfs
-from dockyard.testing.daemon_process import start_daemon, stop_daemon, unmount_below
+from dockyard.testing.daemon_process import destroy_engine, start_daemon
 from dockyard.testing.docker_cli import docker
 
 REF_SOCK = "/run/reference-docker.sock"
@@ -242,9 +242,7 @@ def main() -> int:
                     docker(host, "rm", "-f", *ids[chunk : chunk + 100], timeout=600)
         docker(ref, "rmi", IMAGE)
     finally:
-        stop_daemon(d)
-        subprocess.run(["pkill", "-f", f"--exec-root {d.exec_root}"], check=False)
-        unmount_below(base)
+        destroy_engine(d)
         subprocess.run(["rm", "-rf", str(base)], check=False)
     return 0
 

@@ -62,7 +62,11 @@ def _exposed_ports(c: Container) -> tuple[PortView, ...]:
     return tuple(ports)
 
 
-def view(ctx: ContainerContext, c: Container, *, size: bool = False) -> ContainerView:
+def view(
+    ctx: ContainerContext, c: Container, *, size: bool = False, detail: bool = True
+) -> ContainerView:
+    """What inspect (``detail``) or a list row shows of ``c``; a row skips the file paths and
+    exec ids, which only inspect shows and which cost a query and path joins each."""
     size_rw = size_root = None
     if size:
         size_rw = ctx.snapshotter.usage(c.snapshot_key).size
@@ -80,13 +84,13 @@ def view(ctx: ContainerContext, c: Container, *, size: bool = False) -> Containe
         image_id=c.image_id,
         config=c.config,
         host_config=c.host_config,
-        resolv_conf_path=str(ctx.layout.resolv_conf_path(c.id)),
-        hostname_path=str(ctx.layout.hostname_path(c.id)),
-        hosts_path=str(ctx.layout.hosts_path(c.id)),
+        resolv_conf_path=str(ctx.layout.resolv_conf_path(c.id)) if detail else "",
+        hostname_path=str(ctx.layout.hostname_path(c.id)) if detail else "",
+        hosts_path=str(ctx.layout.hosts_path(c.id)) if detail else "",
         log_path=c.log_path,
         restart_count=c.restart_count,
         driver=c.driver,
-        exec_ids=tuple(r.id for r in ctx.store.list_execs(c.id)),
+        exec_ids=tuple(r.id for r in ctx.store.list_execs(c.id)) if detail else (),
         network=NetworkSettingsView(ports=_exposed_ports(c)),
         size_rw=size_rw,
         size_root_fs=size_root,
@@ -226,7 +230,7 @@ def list_containers(
             continue
         if not matcher(c):
             continue
-        shown = view(ctx, c, size=size)
+        shown = view(ctx, c, size=size, detail=False)
         if not view_matcher(shown):
             continue
         out.append(shown)

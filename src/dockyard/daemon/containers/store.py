@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import functools
 import json
 import logging
 import sqlite3
@@ -111,6 +112,23 @@ def _container_row(c: Container) -> dict[str, Any]:
     }
 
 
+# Decoding Go-style JSON is most of what listing 500 containers costs; the columns are
+# immutable text, and the decoded values are frozen, so identical text decodes once.
+@functools.lru_cache(maxsize=8192)
+def _config(text: str) -> ContainerConfig:
+    return ContainerConfig.from_wire(json.loads(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _host_config(text: str) -> HostConfig:
+    return HostConfig.from_wire(json.loads(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _networking(text: str) -> NetworkingConfig:
+    return NetworkingConfig.from_wire(json.loads(text))
+
+
 def _container(row: sqlite3.Row) -> Container:
     return Container(
         id=row["id"],
@@ -120,9 +138,9 @@ def _container(row: sqlite3.Row) -> Container:
         created=row["created"],
         path=row["path"],
         args=tuple(json.loads(row["args"])),
-        config=ContainerConfig.from_wire(json.loads(row["config"])),
-        host_config=HostConfig.from_wire(json.loads(row["host_config"])),
-        networking=NetworkingConfig.from_wire(json.loads(row["networking"])),
+        config=_config(row["config"]),
+        host_config=_host_config(row["host_config"]),
+        networking=_networking(row["networking"]),
         state=State.from_wire(json.loads(row["state"])),
         restart_count=row["restart_count"],
         has_been_started=bool(row["has_been_started"]),

@@ -8,6 +8,7 @@ attachment that takes or gives back an address, so a crash never leaks or double
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -32,6 +33,13 @@ def _addr(text: str) -> IPv4Address | None:
 
 
 def _record(row: sqlite3.Row) -> NetworkRecord:
+    return _record_of(tuple(row.keys()), tuple(row))
+
+
+@functools.lru_cache(maxsize=1024)
+def _record_of(keys: tuple[str, ...], values: tuple[Any, ...]) -> NetworkRecord:
+    """Rows decode once: every container's view looks the networks up again."""
+    row = dict(zip(keys, values, strict=True))
     return NetworkRecord(
         id=row["id"],
         name=row["name"],
@@ -49,6 +57,12 @@ def _record(row: sqlite3.Row) -> NetworkRecord:
 
 
 def _attachment(row: sqlite3.Row) -> Attachment:
+    return _attachment_of(tuple(row.keys()), tuple(row))
+
+
+@functools.lru_cache(maxsize=8192)
+def _attachment_of(keys: tuple[str, ...], values: tuple[Any, ...]) -> Attachment:
+    row = dict(zip(keys, values, strict=True))
     return Attachment(
         container_id=row["container_id"],
         network_id=row["network_id"],
