@@ -4,9 +4,10 @@ Safety on a shared machine: every test builds its own *sandbox* namespace that p
 (bridges, host veth ends, the nft table ``dockyard_test_<pid>``, published ports and the
 "host-local" clients all live in it), so the machine's own interfaces, routes and rulesets
 are never touched. Every link and namespace file carries the per-run prefix ``dyt<4 hex>``,
-subnets come from 172.30.0.0/16 minus whatever the real host routes, and traffic only flows
-between namespaces the test created. The fixture removes everything through the driver,
-asserts nothing is left (in the sandbox and on the host), then deletes the sandbox.
+subnets come from the test ranges (dockyard.testing.isolation) minus what the host routes,
+and traffic only flows between namespaces the test created. The fixture removes everything
+through the driver, asserts nothing is left (in the sandbox and on the host), then deletes
+the sandbox.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from dockyard.network.netns import create_netns, delete_netns, netns_path_of_pid
 from dockyard.network.none import NoneDriver
 from dockyard.network.proxy import PortAllocated, UserlandProxy, reserve_port
 from dockyard.testing.busybox import BUSYBOX
+from dockyard.testing.isolation import TEST_RANGES
 
 pytestmark = [
     pytest.mark.root,
@@ -50,7 +52,7 @@ pytestmark = [
 T = TypeVar("T")
 PREFIX = "dyt" + os.urandom(2).hex()
 TABLE = f"dockyard_test_{os.getpid()}"
-TEST_POOL = (PoolSpec(IPv4Network("172.30.0.0/16"), 24),)
+TEST_POOL = tuple(PoolSpec(IPv4Network(r), 24) for r in TEST_RANGES)
 AVOID = [IPv4Network("172.27.0.0/16"), IPv4Network("172.28.250.0/24")]
 
 
