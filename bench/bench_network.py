@@ -23,7 +23,6 @@ Prints figures and ratios (dockyard / dockerd: for times, below 1 means Dockyard
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import statistics
@@ -32,11 +31,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from ipaddress import IPv4Network
 from pathlib import Path
 
 from dockyard.network import dns_message as dm
-from dockyard.network.ipam import PoolSpec, choose_subnet, host_routed_prefixes
 from dockyard.network.netns import run_in_netns
 from dockyard.testing.busybox import BUSYBOX, write_rootfs
 from dockyard.testing.daemon_process import Daemon, destroy_engine, start_daemon, unmount_below
@@ -145,29 +142,8 @@ def dns_latency(host: str, count: int, lookups: int, budget: float) -> tuple[flo
 
 
 def _dockyard(base: Path) -> Daemon:
-    subnet = choose_subnet([PoolSpec(IPv4Network("172.30.0.0/16"), 24)], host_routed_prefixes())
-    tag = os.urandom(3).hex()
-    config = {
-        "bridge": f"dyb{tag}",
-        "nft-table": f"dockyard_bench_{tag}",
-        "bip": f"{subnet.network_address + 1}/24",
-        "default-address-pools": [{"base": "172.30.0.0/16", "size": 24}],
-        "ip-forward": False,
-    }
-    base.mkdir(parents=True, exist_ok=True)
-    (base / "daemon.json").write_text(json.dumps(config))
+    """A daemon with its own bridge, nft table and subnet (dockyard.testing.isolation)."""
     return start_daemon(base, debug=False)
-
-
-def _cleanup_dockyard(base: Path) -> None:
-    config = json.loads((base / "daemon.json").read_text())
-    bridge = str(config["bridge"])
-    if Path(f"/sys/class/net/{bridge}/bridge").exists():
-        subprocess.run(["ip", "link", "del", bridge], check=False, timeout=30)
-    subprocess.run(
-        ["nft", "delete", "table", "ip", str(config["nft-table"])],
-        check=False, capture_output=True, timeout=30,
-    )  # fmt: skip
 
 
 def _row(label: str, ours: float, ref: float, unit: str, fmt: str = "{:.3f}") -> None:
@@ -214,7 +190,6 @@ def main() -> int:
             _d(host, "rmi", IMAGE, check=False)
     finally:
         destroy_engine(ours)
-        _cleanup_dockyard(work / "daemon")
         unmount_below(work)
         subprocess.run(["rm", "-rf", str(work)], check=False, timeout=120)
     a, b = results["dockyard"], results["dockerd"]
