@@ -22,7 +22,7 @@ from typing import BinaryIO, Protocol
 
 from dockyard.oci.digest import Digest
 
-__all__ = ["ContentStore", "Info", "Writer"]
+__all__ = ["ContentStore", "Info", "Writer", "commit_refusal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,20 @@ class Info:
     digest: Digest
     size: int
     created: float
+
+
+def commit_refusal(
+    ref: str, got_size: int, got: Digest, size: int | None, expected: Digest | None
+) -> str | None:
+    """Why the contract refuses to commit this ingest (its message), or None to proceed.
+
+    Every implementation refuses with these same words, which the contract suite pins.
+    """
+    if size is not None and size != got_size:
+        return f"size mismatch for ref {ref!r}: got {got_size} bytes, expected {size}"
+    if expected is not None and expected != got:
+        return f"digest mismatch for ref {ref!r}: got {got}, expected {expected}"
+    return None
 
 
 class Writer(Protocol):

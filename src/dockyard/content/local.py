@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from dockyard.content.base import Info
+from dockyard.content.base import Info, commit_refusal
 from dockyard.content.diskio import (
     AlignedAppender,
     close_in_background,
@@ -175,17 +175,10 @@ class LocalWriter:
         self._check_open()
         expected = expected or self._expected
         digest = self._hasher.digest()
-        if size is not None and size != self._hasher.size:
+        refusal = commit_refusal(self._ref, self._hasher.size, digest, size, expected)
+        if refusal is not None:
             self.abort()
-            raise InvalidParameter(
-                f"size mismatch for ref {self._ref!r}: got {self._hasher.size} bytes, "
-                f"expected {size}"
-            )
-        if expected is not None and expected != digest:
-            self.abort()
-            raise InvalidParameter(
-                f"digest mismatch for ref {self._ref!r}: got {digest}, expected {expected}"
-            )
+            raise InvalidParameter(refusal)
         try:
             self._settle_sync()
         except BaseException:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from dockyard.content.base import Info
+from dockyard.content.base import Info, commit_refusal
 from dockyard.content.local import IngestStatus
 from dockyard.errors import Conflict, InvalidParameter, NotFound
 from dockyard.oci.digest import Digest, Hasher
@@ -54,17 +54,10 @@ class MemoryWriter:
         self._check_open()
         expected = expected or self._expected
         digest = self._hasher.digest()
-        if size is not None and size != self._hasher.size:
+        refusal = commit_refusal(self._ref, self._hasher.size, digest, size, expected)
+        if refusal is not None:
             self.abort()
-            raise InvalidParameter(
-                f"size mismatch for ref {self._ref!r}: got {self._hasher.size} bytes, "
-                f"expected {size}"
-            )
-        if expected is not None and expected != digest:
-            self.abort()
-            raise InvalidParameter(
-                f"digest mismatch for ref {self._ref!r}: got {digest}, expected {expected}"
-            )
+            raise InvalidParameter(refusal)
         with self._store._lock:
             if digest not in self._store._blobs:
                 self._store._blobs[digest] = (bytes(self._ingest.data), time.time())
