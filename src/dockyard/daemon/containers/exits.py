@@ -14,13 +14,15 @@ import contextlib
 import dataclasses
 import logging
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 from dockyard.daemon.containers import rootfs
 from dockyard.daemon.containers.context import ContainerContext, Exit
 from dockyard.daemon.containers.remove import remove
 from dockyard.daemon.containers.restart_policy import Backoff, should_restart, should_start_at_boot
 from dockyard.daemon.containers.start import start_locked, stop_hooks
-from dockyard.daemon.containers.state import Status, transition
+from dockyard.daemon.containers.state import LIVE, Status, transition
 from dockyard.daemon.containers.store import Container
 from dockyard.errors import DockyardError, NotFound
 from dockyard.runtime.monitor.client import Reconnected
@@ -30,7 +32,6 @@ from dockyard.util.timefmt import parse_rfc3339, rfc3339_nano
 __all__ = ["ExitHandler"]
 
 log = logging.getLogger(__name__)
-_LIVE = (Status.RUNNING, Status.PAUSED, Status.RESTARTING)
 LOST_EXIT_CODE = 255
 
 
@@ -51,8 +52,8 @@ class ExitHandler:
             except Exception:
                 log.exception("handling monitor event %r failed", event)
 
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.ensure_future(coro)  # type: ignore[call-overload]
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -89,7 +90,7 @@ class ExitHandler:
 
         def exited(cur: Container) -> Container:
             state = cur.state
-            if state.status in _LIVE:
+            if state.status in LIVE:
                 state = transition(state, Status.EXITED)
             state = dataclasses.replace(
                 state, pid=0, exit_code=code, oom_killed=oom, error=error,
@@ -184,7 +185,7 @@ class ExitHandler:
         held = {info.cid: info for info in await ctx.monitor.state()}
         for c in ctx.store.list():
             info = held.get(c.id)
-            if c.state.status in _LIVE:
+            if c.state.status in LIVE:
                 if info is None or info.status == "unknown":
                     await self.container_exited(
                         c.id, LOST_EXIT_CODE, False, time.time(),

@@ -16,7 +16,7 @@ import shutil
 
 from dockyard.daemon.containers import rootfs
 from dockyard.daemon.containers.context import ContainerContext, Exit
-from dockyard.daemon.containers.state import Action, Status, require, transition
+from dockyard.daemon.containers.state import PROCESS, Action, Status, require, transition
 from dockyard.daemon.containers.stop import KILL_WAIT
 from dockyard.daemon.containers.store import Container
 from dockyard.errors import DockyardError, NotFound
@@ -25,7 +25,6 @@ from dockyard.util.signals import parse_signal
 __all__ = ["remove"]
 
 log = logging.getLogger(__name__)
-_RUNNING = (Status.RUNNING, Status.PAUSED)
 
 
 def _remove_files(ctx: ContainerContext, c: Container) -> None:
@@ -48,7 +47,7 @@ async def remove(
     async with ctx.locks[c.id]:
         c = ctx.store.get(c.id)
         require(c.state.status, Action.REMOVE_FORCE if force else Action.REMOVE, c.id, ref)
-        if c.state.status in _RUNNING:
+        if c.state.status in PROCESS:
             waiter = ctx.waiters.next_exit(c.id)
             runtime = ctx.runtime(c.host_config.runtime).runtime
             try:

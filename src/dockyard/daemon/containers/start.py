@@ -145,9 +145,8 @@ async def start_locked(ctx: ContainerContext, c: Container, ref: str) -> None:
                 cur, state=dataclasses.replace(cur.state, error=message, exit_code=code)
             ),
         )
-        with_forget = ctx.monitor.forget(c.id)
         with contextlib.suppress(DockyardError):
-            await with_forget
+            await ctx.monitor.forget(c.id)
         if code in (126, 127):
             raise InvalidParameter(message) from err
         raise DockyardError(message) from err

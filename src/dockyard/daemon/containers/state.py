@@ -30,6 +30,8 @@ from typing import Any
 from dockyard.errors import Conflict, DockyardError, NotModified
 
 __all__ = [
+    "LIVE",
+    "PROCESS",
     "TRANSITIONS",
     "ZERO_TIME",
     "Action",
@@ -83,7 +85,11 @@ class Action(enum.Enum):
     RESIZE = "resize"
 
 
-_LIVE = frozenset({S.RUNNING, S.PAUSED, S.RESTARTING})
+# A process may exist (LIVE, which includes waiting out a restart back-off) or surely does
+# (PROCESS: something to signal, freeze or read cgroups of).
+LIVE = frozenset({S.RUNNING, S.PAUSED, S.RESTARTING})
+PROCESS = frozenset({S.RUNNING, S.PAUSED})
+_LIVE = LIVE
 
 
 def can_transition(src: Status, dst: Status) -> bool:

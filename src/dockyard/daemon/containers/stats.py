@@ -21,7 +21,7 @@ from pathlib import Path
 from dockyard.apitypes.stats import CpuStats, NetworkStats, Stats, zero_stats
 from dockyard.daemon.containers import cgroupstats as cg
 from dockyard.daemon.containers.context import ContainerContext
-from dockyard.daemon.containers.state import Status
+from dockyard.daemon.containers.state import PROCESS
 from dockyard.daemon.containers.store import Container
 from dockyard.errors import NotFound
 
@@ -30,7 +30,6 @@ __all__ = ["CgroupReader", "stats_stream"]
 log = logging.getLogger(__name__)
 
 INTERVAL = 1.0
-_LIVE = (Status.RUNNING, Status.PAUSED)
 
 
 def _read(path: Path) -> str | None:
@@ -110,7 +109,7 @@ async def _sample(ctx: ContainerContext, reader: CgroupReader, cid: str) -> Stat
         c = ctx.store.get(cid)
     except NotFound:
         return None
-    if c.state.status not in _LIVE:
+    if c.state.status not in PROCESS:
         return zero_stats(c.id, c.name)
     return await asyncio.to_thread(reader.sample, c)
 
@@ -126,7 +125,7 @@ async def stats_stream(
 ) -> AsyncGenerator[Stats, None]:
     """Samples of ``ref`` (NotFound before the first when there is no such container)."""
     c = ctx.store.get(ref)
-    if not stream and c.state.status not in _LIVE:
+    if not stream and c.state.status not in PROCESS:
         yield zero_stats(c.id, c.name)
         return
     previous: Stats | None = None

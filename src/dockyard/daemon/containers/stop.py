@@ -14,7 +14,7 @@ import signal as signals
 
 from dockyard.daemon.containers.context import ContainerContext, Exit
 from dockyard.daemon.containers.start import start_locked
-from dockyard.daemon.containers.state import Action, Status, require, transition
+from dockyard.daemon.containers.state import PROCESS, Action, Status, require, transition
 from dockyard.daemon.containers.store import Container
 from dockyard.errors import DockyardError, NotFound, NotModified
 from dockyard.util.signals import parse_signal
@@ -25,8 +25,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STOP_TIMEOUT = 10
 KILL_WAIT = 30.0
-_LIVE = (Status.RUNNING, Status.PAUSED, Status.RESTARTING)
-_RUNNING = (Status.RUNNING, Status.PAUSED)
+SIGKILL = int(signals.SIGKILL)
 
 
 async def _signal(ctx: ContainerContext, c: Container, number: int, all_: bool = False) -> None:
@@ -57,12 +56,8 @@ async def stop_process(
         return await asyncio.wait_for(asyncio.shield(waiter), None if grace < 0 else grace)
     except TimeoutError:
         pass
-    await _signal(ctx, c, int(_signal_kill()), all_=True)
+    await _signal(ctx, c, SIGKILL, all_=True)
     return await asyncio.wait_for(waiter, KILL_WAIT)
-
-
-def _signal_kill() -> int:
-    return int(signals.SIGKILL)
 
 
 async def stop(
@@ -79,7 +74,7 @@ async def stop(
                 c.id,
                 lambda cur: dataclasses.replace(cur, state=transition(cur.state, Status.EXITED)),
             )
-        elif c.state.status in _RUNNING:
+        elif c.state.status in PROCESS:
             await stop_process(ctx, c, timeout, signal)
     ctx.emit("stop", c.id, image=c.image, name=c.name)
 
@@ -88,7 +83,7 @@ async def kill(ctx: ContainerContext, ref: str, signal: str | None = None) -> No
     c = ctx.store.get(ref)
     number = parse_signal(signal or "SIGKILL")
     require(c.state.status, Action.KILL, c.id, ref)
-    if number == _signal_kill():
+    if number == SIGKILL:
         waiter = ctx.waiters.next_exit(c.id)
         c = ctx.store.update(c.id, lambda cur: dataclasses.replace(cur, manually_stopped=True))
         await _signal(ctx, c, number, all_=True)
@@ -101,7 +96,7 @@ async def restart(ctx: ContainerContext, ref: str, timeout: int | None = None) -
     c = ctx.store.get(ref)
     async with ctx.locks[c.id]:
         c = ctx.store.get(c.id)
-        if c.state.status in _RUNNING:
+        if c.state.status in PROCESS:
             c = ctx.store.update(c.id, lambda cur: dataclasses.replace(cur, manually_stopped=True))
             await stop_process(ctx, c, timeout, None)
         elif c.state.status is Status.RESTARTING:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 
 from dockyard.daemon.containers.context import ContainerContext, Exit
-from dockyard.daemon.containers.state import Status
+from dockyard.daemon.containers.state import LIVE
 from dockyard.errors import InvalidParameter
 
 __all__ = ["CONDITIONS", "register_wait"]
 
 CONDITIONS = ("not-running", "next-exit", "removed")
-_LIVE = (Status.RUNNING, Status.PAUSED, Status.RESTARTING)
 
 
 def register_wait(ctx: ContainerContext, ref: str, condition: str) -> asyncio.Future[Exit]:
@@ -27,7 +26,7 @@ def register_wait(ctx: ContainerContext, ref: str, condition: str) -> asyncio.Fu
     c = ctx.store.get(ref)
     if condition == "removed":
         return ctx.waiters.removal(c.id)
-    if condition == "next-exit" or c.state.status in _LIVE:
+    if condition == "next-exit" or c.state.status in LIVE:
         return ctx.waiters.next_exit(c.id)
     done: asyncio.Future[Exit] = asyncio.get_running_loop().create_future()
     done.set_result(Exit(c.state.exit_code, c.state.error))
