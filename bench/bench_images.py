@@ -29,12 +29,9 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable
-from ipaddress import IPv4Network
 from pathlib import Path
 
-from dockyard.network.ipam import PoolSpec, choose_subnet, host_routed_prefixes
-from dockyard.network.nat import NatTable
-from dockyard.testing.daemon_process import start_daemon, stop_daemon, unmount_below
+from dockyard.testing.daemon_process import destroy_engine, destroy_engine_at, start_daemon
 from dockyard.testing.docker_cli import docker
 
 REF_SOCK = "/run/reference-docker.sock"
@@ -101,28 +98,6 @@ def report(name: str, ours: list[float], theirs: list[float], mb: float | None =
     )
 
 
-def isolated_config(tag: str) -> dict[str, object]:
-    subnet = choose_subnet([PoolSpec(IPv4Network("10.199.0.0/16"), 24)], host_routed_prefixes())
-    return {
-        "bridge": f"dyb{tag}",
-        "nft-table": f"dockyard_bench_{tag}",
-        "bip": f"{subnet.network_address + 1}/24",
-        "default-address-pools": [{"base": "10.199.0.0/16", "size": 24}],
-        "ip-forward": False,
-    }
-
-
-def remove_network(config: dict[str, object]) -> None:
-    """Delete the bench daemon's bridge and nft table (only those)."""
-    bridge = str(config["bridge"])
-    if Path(f"/sys/class/net/{bridge}/bridge").exists():
-        subprocess.run(["ip", "link", "del", bridge], capture_output=True, check=False)
-    try:
-        NatTable(str(config["nft-table"])).delete()
-    except Exception as err:  # best effort: the table may never have been made
-        print(f"(could not delete nft table {config['nft-table']}: {err})", file=sys.stderr)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size-mb", type=int, default=100)
@@ -148,13 +123,11 @@ def main() -> int:
         started_ref = True
     ref = f"unix://{REF_SOCK}"
     base = Path(tempfile.mkdtemp(prefix="dockyard-bench-", dir="/var/tmp"))
-    config = isolated_config(os.urandom(3).hex())
-    (base / "daemon").mkdir()
-    (base / "daemon" / "daemon.json").write_text(json.dumps(config))
     try:
+        # Its own bridge, nft table and subnet: see dockyard.testing.isolation.
         d = start_daemon(base / "daemon", debug=False)
     except BaseException:
-        remove_network(config)
+        destroy_engine_at(base / "daemon" / "exec", base / "daemon")
         subprocess.run(["rm", "-rf", str(base)], check=False)
         raise
     ours = d.host
@@ -170,7 +143,7 @@ def main() -> int:
         out_o, out_r = work / "o.tar", work / "r.tar"
         save_o = timed(lambda: docker(ours, "save", "-o", str(out_o), "bench/big:1"), args.reps)
         save_r = timed(lambda: docker(ref, "save", "-o", str(out_r), "bench/big:1"), args.reps)
-        report("docker save -o (100MB layer)", save_o, save_r, size)
+        report(f"docker save -o ({size} MB layer)", save_o, save_r, size)
 
         def load(host: str, archive: Path) -> None:
             docker(host, "rmi", "bench/big:1")
@@ -178,7 +151,7 @@ def main() -> int:
 
         load_o = timed(lambda: load(ours, out_o), args.reps)
         load_r = timed(lambda: load(ref, out_r), args.reps)
-        report("docker rmi + load -i (100MB layer)", load_o, load_r, size)
+        report(f"docker rmi + load -i ({size} MB layer)", load_o, load_r, size)
         for host in (ours, ref):
             docker(host, "rmi", "bench/big:1")
 
@@ -217,9 +190,7 @@ def main() -> int:
         for image in json.loads(ids):
             api(sock_r, "DELETE", f"/v1.41/images/{image['Id']}?force=1")
     finally:
-        stop_daemon(d)
-        remove_network(config)
-        unmount_below(base)
+        destroy_engine(d)
         subprocess.run(["rm", "-rf", str(base)], check=False)
         if started_ref and args.stop_reference:
             subprocess.run([str(REF_TOOL), "stop"], check=False)

@@ -14,10 +14,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from dockyard.daemon.config import DaemonConfig
+from dockyard.daemon.config import load_file, merge
 from dockyard.daemon.wiring import Engine, build
 from dockyard.mount import mount_all, unmount_all
-from dockyard.testing.daemon_process import Daemon
+from dockyard.testing.daemon_process import Daemon, destroy_engine_at
+from dockyard.testing.isolation import isolated_config
 
 pytestmark = pytest.mark.root
 
@@ -73,15 +74,23 @@ def docker_archive(name: str, layers: list[bytes]) -> bytes:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = build(DaemonConfig(data_root=str(tmp_path / "data"), exec_root=str(tmp_path / "exec")))
+    """The daemon's wiring in-process, isolated like every test daemon (own bridge, nft
+    table, subnet); its monitor, which outlives the engine by design, is ended after."""
+    config_file = tmp_path / "daemon.json"
+    config_file.write_text(json.dumps(isolated_config()))
+    flags = {"data_root": str(tmp_path / "data"), "exec_root": str(tmp_path / "exec")}
+    engine = build(merge(flags, load_file(config_file)))
     try:
         yield engine
     finally:
         engine.close()
+        destroy_engine_at(tmp_path / "exec", tmp_path)
 
 
 @pytest.fixture
-async def client(aiohttp_client: ClientFactory, engine: Engine) -> Client:
+async def client(engine: Engine, aiohttp_client: ClientFactory) -> Client:
+    # ``engine`` first: its teardown (ending the monitor) must come after the app's cleanup
+    # has closed the monitor client, or the client would start a new monitor.
     client: Client = await aiohttp_client(engine.app)
     return client
 
