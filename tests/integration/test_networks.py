@@ -195,6 +195,19 @@ def test_connect_and_disconnect_a_running_container(api: Api, image: str) -> Non
     assert "dy-conn" not in api.inspect(cid)["NetworkSettings"]["Networks"]
 
 
+def test_a_container_connected_at_run_time_resolves_names_on_the_new_network(
+    api: Api, image: str
+) -> None:
+    api.network("dy-late")
+    api.run(image, ["sleep", "30"], name="dy-late-peer", HostConfig={"NetworkMode": "dy-late"})
+    cid = api.run(image, ["sleep", "30"])  # on the default bridge: host resolvers
+    status, body = api.call("POST", "/networks/dy-late/connect", {"Container": cid})
+    assert status == 200, body
+    code, out = api.exec(cid, ["sh", "-c", "cat /etc/resolv.conf; ping -c1 -W2 dy-late-peer"])
+    assert "nameserver 127.0.0.11" in out
+    assert code == 0, out
+
+
 def test_host_and_none_modes(api: Api, image: str) -> None:
     host = api.run(image, ["sleep", "30"], HostConfig={"NetworkMode": "host"})
     none = api.run(image, ["sleep", "30"], HostConfig={"NetworkMode": "none"})

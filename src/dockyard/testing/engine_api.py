@@ -73,6 +73,23 @@ class EngineApi:
         self.start(cid)
         return cid
 
+    def exec(self, cid: str, cmd: list[str]) -> tuple[int, str]:
+        """Run ``cmd`` in a running container with a TTY (raw output); (exit code, output)."""
+        status, body = self.call(
+            "POST", f"/containers/{cid}/exec",
+            {"Cmd": cmd, "Tty": True, "AttachStdout": True, "AttachStderr": True},
+        )  # fmt: skip
+        assert status == 201, body
+        eid = body["Id"]
+        status, raw, _ = self.daemon.request(
+            "POST", f"/v1.45/exec/{eid}/start", json.dumps({"Detach": False, "Tty": True}).encode(),
+            {"Content-Type": "application/json"},
+        )  # fmt: skip
+        assert status == 200, raw
+        status, info = self.call("GET", f"/exec/{eid}/json")
+        assert status == 200, info
+        return int(info["ExitCode"]), raw.decode(errors="replace")
+
     def inspect(self, cid: str) -> dict[str, Any]:
         status, body = self.call("GET", f"/containers/{cid}/json")
         assert status == 200, body

@@ -7,6 +7,7 @@ rewrites hosts and resolv.conf when it knows the container's address and DNS.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from dockyard.daemon.containers.layout import ContainerLayout
@@ -14,7 +15,7 @@ from dockyard.daemon.containers.store import Container
 from dockyard.network.resolvconf import container_resolv_conf, hosts_file
 from dockyard.util.atomic import atomic_write
 
-__all__ = ["write_etc_files"]
+__all__ = ["write_etc_files", "write_resolv_conf"]
 
 
 def _host_resolv_conf() -> str:
@@ -42,11 +43,27 @@ def write_etc_files(
         links=links,
     )
     atomic_write(layout.hosts_path(c.id), hosts.encode())
+    write_resolv_conf(layout, c, embedded_dns=embedded_dns)
+
+
+def write_resolv_conf(
+    layout: ContainerLayout, c: Container, *, embedded_dns: bool, in_place: bool = False
+) -> None:
+    """The container's resolv.conf; ``in_place`` for a running container, whose bind mount
+    holds the file's inode: an atomic rename would leave the container reading the old one."""
     resolv = container_resolv_conf(
         _host_resolv_conf(),
         embedded_dns=embedded_dns,
         dns=c.host_config.dns or (),
         dns_search=c.host_config.dns_search or (),
         dns_options=c.host_config.dns_options or (),
-    )
-    atomic_write(layout.resolv_conf_path(c.id), resolv.encode())
+    ).encode()
+    path = layout.resolv_conf_path(c.id)
+    if not in_place:
+        atomic_write(path, resolv)
+        return
+    with path.open("r+b") as fh:
+        fh.truncate(0)
+        fh.write(resolv)
+        fh.flush()
+        os.fsync(fh.fileno())

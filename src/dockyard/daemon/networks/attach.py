@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dockyard.apitypes.containers import ContainerView
 from dockyard.apitypes.networking_config import EndpointSettings
-from dockyard.daemon.containers.etcfiles import write_etc_files
+from dockyard.daemon.containers.etcfiles import write_etc_files, write_resolv_conf
 from dockyard.daemon.containers.hooks import StartExtras
 from dockyard.daemon.containers.layout import ContainerLayout
 from dockyard.daemon.containers.state import Status
@@ -232,6 +232,8 @@ class NetworkHooks:
             self.sandboxes.join(c.id, c.name, att, rec, dns_names(c, att), gateway=not has_gateway)
             if rec.user_defined:
                 self.sandboxes.start_dns(c.id)
+                # As dockerd does: a container that now has the embedded DNS uses it.
+                write_resolv_conf(self.layout, c, embedded_dns=True, in_place=True)
         except BaseException:
             self.service.store.detach(c.id, rec.id)
             raise
