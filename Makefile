@@ -11,7 +11,7 @@ DEMO_PORT ?= 18080
 APT_PACKAGES := runc busybox-static nftables iproute2 tini curl ca-certificates
 export DOCKER_HOST := unix://$(SOCK)
 
-.PHONY: demo test check stop start deps venv clean-test
+.PHONY: demo test check stop stop-all start deps venv
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -70,6 +70,15 @@ stop:
 	  for i in $$(seq 100); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
 	  echo "dockyardd stopped"; \
 	else echo "dockyardd is not running"; fi
+
+# Containers outlive `make stop` by design (the monitor holds them); this ends everything.
+stop-all:
+	@if [ -S $(SOCK) ] && curl -sf --unix-socket $(SOCK) http://d/_ping >/dev/null; then \
+	  ids=$$($(BIN)/dockyard ps -aq); [ -z "$$ids" ] || $(BIN)/dockyard rm -f $$ids >/dev/null; \
+	fi
+	@$(MAKE) --no-print-directory stop
+	@if [ -f /run/dockyard/monitor.pid ]; then kill $$(cat /run/dockyard/monitor.pid) 2>/dev/null || true; fi
+	@echo "containers removed, dockyardd and its monitor stopped"
 
 check: venv
 	scripts/check
