@@ -12,7 +12,9 @@ cleanup. Order of the calls for one container::
       stopped(c)               after the process ended (or a start failed part way): undo
                                prepare; idempotent, also after a daemon restart
     removed(c, volumes)        the container is being removed (``rm -v``: ``volumes`` True)
-    view(c, view)              inspect/ps: fill in the hook's part of the view
+    view([(c, view), ...])     inspect (one) and ps (all rows at once, so a hook reads its
+                               store once per list, not once per container): fill in the
+                               hook's part of each view, in order
 
 ``prepare`` runs the hooks in list order; when one raises, ``stopped`` is called for all of
 them (each must tolerate a prepare that never ran) and the start fails.
@@ -20,6 +22,7 @@ them (each must tolerate a prepare that never ran) and the start fails.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -51,4 +54,4 @@ class ContainerHooks(Protocol):
 
     def removed(self, c: Container, volumes: bool) -> None: ...
 
-    def view(self, c: Container, view: ContainerView) -> ContainerView: ...
+    def view(self, items: Sequence[tuple[Container, ContainerView]]) -> list[ContainerView]: ...

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dockyard.apitypes.containers import ContainerView, NetworkSettingsView, PortView
 from dockyard.apitypes.filters import Filters, validate_keys
 from dockyard.daemon.containers.context import ContainerContext
-from dockyard.daemon.containers.state import ZERO_TIME, State, Status
+from dockyard.daemon.containers.state import LIVE, ZERO_TIME, State, Status
 from dockyard.daemon.containers.store import Container
 from dockyard.errors import InvalidParameter, NotFound
 from dockyard.util.humanize import human_duration
@@ -62,16 +62,22 @@ def _exposed_ports(c: Container) -> tuple[PortView, ...]:
     return tuple(ports)
 
 
-def view(
-    ctx: ContainerContext, c: Container, *, size: bool = False, detail: bool = True
-) -> ContainerView:
-    """What inspect (``detail``) or a list row shows of ``c``; a row skips the file paths and
-    exec ids, which only inspect shows and which cost a query and path joins each."""
+def view(ctx: ContainerContext, c: Container, *, size: bool = False) -> ContainerView:
+    """What inspect shows of ``c``."""
+    out = _base_view(ctx, c, size=size, detail=True)
+    for hook in ctx.hooks:
+        out = hook.view([(c, out)])[0]
+    return out
+
+
+def _base_view(ctx: ContainerContext, c: Container, *, size: bool, detail: bool) -> ContainerView:
+    """The view before the hooks add networks and mounts; a list row (not ``detail``) skips
+    the file paths and exec ids, which only inspect shows and which cost a query each."""
     size_rw = size_root = None
     if size:
         size_rw = ctx.snapshotter.usage(c.snapshot_key).size
         size_root = size_rw + ctx.images.resolve(c.image_id).size
-    out = ContainerView(
+    return ContainerView(
         id=c.id,
         name=c.name,
         created=c.created,
@@ -95,9 +101,6 @@ def view(
         size_rw=size_rw,
         size_root_fs=size_root,
     )
-    for hook in ctx.hooks:
-        out = hook.view(c, out)
-    return out
 
 
 def _label_ok(labels: dict[str, str], spec: str) -> bool:
@@ -221,16 +224,15 @@ def list_containers(
         or bool((filters or {}).get("status"))
         or bool((filters or {}).get("exited"))
     )
-    for c in ctx.store.list():
-        if not show_all and c.state.status not in (
-            Status.RUNNING,
-            Status.PAUSED,
-            Status.RESTARTING,
-        ):
-            continue
-        if not matcher(c):
-            continue
-        shown = view(ctx, c, size=size, detail=False)
+    rows = [
+        (c, _base_view(ctx, c, size=size, detail=False))
+        for c in ctx.store.list()
+        if (show_all or c.state.status in LIVE) and matcher(c)
+    ]
+    views = [v for _, v in rows]
+    for hook in ctx.hooks:
+        views = hook.view([(c, v) for (c, _), v in zip(rows, views, strict=True)])
+    for shown in views:
         if not view_matcher(shown):
             continue
         out.append(shown)

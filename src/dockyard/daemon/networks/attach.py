@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Sequence
 from ipaddress import IPv4Address
 from pathlib import Path
 
@@ -206,8 +207,21 @@ class NetworkHooks:
         self.sandboxes.teardown(c.id, self.service.records())
         self.service.store.detach(c.id)
 
-    def view(self, c: Container, view: ContainerView) -> ContainerView:
-        return network_view(self.service, c, view)
+    def view(self, items: Sequence[tuple[Container, ContainerView]]) -> list[ContainerView]:
+        records = self.service.records()
+        if len(items) == 1:
+            cid = items[0][0].id
+            by_container = {cid: self.service.store.attachments(container_id=cid)}
+        else:
+            by_container = {}
+            for att in self.service.store.attachments():
+                by_container.setdefault(att.container_id, []).append(att)
+        return [
+            network_view(
+                records, by_container.get(c.id, []), self.service.sandboxes.netns_path(c.id), c, v
+            )
+            for c, v in items
+        ]
 
     # -- connect / disconnect (blocking; routes call these in a worker thread) ---------------
 

@@ -9,20 +9,28 @@ DNS names appear only on user-defined networks, as in Docker.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from dockyard.apitypes.containers import ContainerView, EndpointView, NetworkSettingsView, PortView
 from dockyard.daemon.containers.store import Container
-from dockyard.daemon.networks.service import NetworkService
+from dockyard.daemon.networks.records import Attachment, NetworkRecord
 
 __all__ = ["network_view"]
 
 
-def network_view(service: NetworkService, c: Container, view: ContainerView) -> ContainerView:
-    records = service.records()
+def network_view(
+    records: Mapping[str, NetworkRecord],
+    attachments: Sequence[Attachment],
+    netns: Path,
+    c: Container,
+    view: ContainerView,
+) -> ContainerView:
+    """``c``'s part of inspect/ps from its attachments (in their order) and the networks."""
     networks: dict[str, EndpointView] = {}
     published: list[PortView] = []
     joined = False
-    for att in service.store.attachments(container_id=c.id):
+    for att in attachments:
         rec = records.get(att.network_id)
         if rec is None:
             continue
@@ -49,7 +57,6 @@ def network_view(service: NetworkService, c: Container, view: ContainerView) -> 
             *(p for p in ports if (p.container_port, p.proto) not in bound),
             *published,
         )
-    netns = service.sandboxes.netns_path(c.id)
     settings = NetworkSettingsView(
         sandbox_id=c.id if joined else "",
         sandbox_key=str(netns) if joined else "",

@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from dockyard.apitypes.containers import ContainerView, MountView
@@ -150,18 +151,25 @@ class VolumeHooks:
 
     # -- inspect ----------------------------------------------------------------------------
 
-    def view(self, c: Container, view: ContainerView) -> ContainerView:
-        out = []
-        for m in self.mounts(c.id):
-            if m.type == "volume":
-                out.append(MountView(
-                    "volume", m.source, m.destination, m.rw, name=m.name, driver="local",
-                    mode=m.mode,
-                ))  # fmt: skip
-            elif m.type == "bind":
-                out.append(MountView(
-                    "bind", m.source, m.destination, m.rw, mode=m.mode, propagation=m.propagation
-                ))  # fmt: skip
-            else:
-                out.append(MountView("tmpfs", "", m.destination, m.rw))
-        return dataclasses.replace(view, mounts=tuple(out))
+    def view(self, items: Sequence[tuple[Container, ContainerView]]) -> list[ContainerView]:
+        if len(items) == 1:
+            planned = {items[0][0].id: self.mounts(items[0][0].id)}
+        else:
+            rows = self.db.query("SELECT container_id, mounts FROM container_mounts")
+            planned = {r["container_id"]: from_json(json.loads(r["mounts"])) for r in rows}
+        return [
+            dataclasses.replace(view, mounts=tuple(_mount_view(m) for m in planned.get(c.id, [])))
+            for c, view in items
+        ]
+
+
+def _mount_view(m: PlannedMount) -> MountView:
+    if m.type == "volume":
+        return MountView(
+            "volume", m.source, m.destination, m.rw, name=m.name, driver="local", mode=m.mode
+        )
+    if m.type == "bind":
+        return MountView(
+            "bind", m.source, m.destination, m.rw, mode=m.mode, propagation=m.propagation
+        )
+    return MountView("tmpfs", "", m.destination, m.rw)
