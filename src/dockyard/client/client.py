@@ -116,13 +116,10 @@ class Client:
         body: Any = None,
     ) -> HijackedStream:
         """``Upgrade: tcp`` request (attach, exec start); the raw stream, or ClientError."""
-        headers = {"User-Agent": self._user_agent, "Connection": "Upgrade", "Upgrade": "tcp"}
-        payload = None
-        if body is not None:
-            import json
-
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
+        payload, extra = _json_payload(body)
+        headers = {
+            "User-Agent": self._user_agent, "Connection": "Upgrade", "Upgrade": "tcp", **extra
+        }  # fmt: skip
         target = f"/v{self.api_version}{path}{encode_query(query)}"
         response, stream = self.transport.hijack(method, target, headers, payload)
         if stream is None:
@@ -157,13 +154,7 @@ class Client:
         body: Any = None,
     ) -> Any:
         """The decoded JSON body (None when empty); ``body`` is sent as JSON if not None."""
-        payload = None
-        headers = None
-        if body is not None:
-            import json
-
-            payload = json.dumps(body).encode()
-            headers = {"Content-Type": "application/json"}
+        payload, headers = _json_payload(body)
         data = self.request(method, path, query, payload, headers).read()
         return loads(data) if data.strip() else None
 
@@ -208,3 +199,13 @@ class Client:
         return self.request(
             method, path, query, _file_chunks(source), {"Content-Type": content_type}
         )
+
+
+def _json_payload(body: Any) -> tuple[bytes | None, dict[str, str]]:
+    """``body`` as a JSON request body and its header; json is imported only when needed
+    (the CLI's start time is measured)."""
+    if body is None:
+        return None, {}
+    import json
+
+    return json.dumps(body).encode(), {"Content-Type": "application/json"}
